@@ -1,0 +1,257 @@
+"""What a demo declares about itself: title, summary, topics, parameters and output keys.
+
+A demo module starts with a literal ``META = {...}`` dict. We read it with ``ast`` instead of
+importing the module, so listing demos, showing their help and validating a bank never import
+numpy, and a plugin's metadata can be read without running any of its code.
+
+Parameter types (``"type"`` in META):
+
+- ``int``, ``float``: a number, with optional inclusive ``min`` and ``max``;
+- ``flag``: a boolean switch, off by default (``--bidirectional``, ``--no-bias``);
+- ``choice``: one of ``choices``;
+- ``choices``: a comma-separated subset of ``choices`` (given to compute as a tuple);
+- ``pair``: ``N`` or ``HxW`` (given to compute as a tuple of two ints), each within min/max;
+- ``text``: free text that compute validates itself (a padding mode, a layer spec).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlquiz.errors import DemoInputError, MlquizError
+
+PARAM_TYPES = ("int", "float", "flag", "choice", "choices", "pair", "text")
+_PAIR = re.compile(r"^\s*(-?\d+)\s*(?:[xX×]\s*(-?\d+)\s*)?$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One demo parameter. ``name`` is the Python keyword; the CLI option is ``--kebab-case``."""
+
+    name: str
+    type: str
+    default: object
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def describe_range(self) -> str:
+        if self.choices:
+            return ", ".join(self.choices)
+        if self.min is not None and self.max is not None:
+            return f"{_num(self.min)} to {_num(self.max)}"
+        if self.min is not None:
+            return f">= {_num(self.min)}"
+        if self.max is not None:
+            return f"<= {_num(self.max)}"
+        return ""
+
+    def coerce(self, value: object) -> object:
+        """Turn a CLI string or a YAML value into the value compute() takes, or raise DemoInputError."""
+        kind = self.type
+        if kind == "flag":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("true", "yes", "1", "on"):
+                return True
+            if text in ("false", "no", "0", "off"):
+                return False
+            raise self._bad(value, "true or false")
+        if kind == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise self._bad(value, "a whole number")
+            try:
+                number = int(value) if not isinstance(value, str) else int(value.strip().replace("_", ""))
+            except (TypeError, ValueError):
+                raise self._bad(value, "a whole number") from None
+            return self._in_range(number)
+        if kind == "float":
+            if isinstance(value, bool):
+                raise self._bad(value, "a number")
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise self._bad(value, "a number") from None
+            if not math.isfinite(number):
+                raise self._bad(value, "a finite number")
+            return self._in_range(number)
+        if kind == "choice":
+            text = str(value).strip()
+            if text not in self.choices:
+                raise self._bad(value, "one of " + ", ".join(self.choices))
+            return text
+        if kind == "choices":
+            items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+            picked = tuple(str(item).strip() for item in items if str(item).strip())
+            unknown = [item for item in picked if item not in self.choices]
+            if unknown or not picked:
+                raise self._bad(value, "a comma-separated list of " + ", ".join(self.choices))
+            return tuple(dict.fromkeys(picked))
+        if kind == "pair":
+            return self._pair(value)
+        if kind == "text":
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise self._bad(value, "text")
+            return str(value).strip()
+        raise AssertionError(f"unknown parameter type {kind!r}")  # META is checked when read
+
+    def _pair(self, value: object) -> tuple[int, int]:
+        if isinstance(value, (list, tuple)) and len(value) == 2 and all(type(v) is int for v in value):
+            pair = (value[0], value[1])
+        elif type(value) is int:
+            pair = (value, value)
+        else:
+            match = _PAIR.match(str(value)) if isinstance(value, str) else None
+            if not match:
+                raise self._bad(value, "N or HxW, e.g. 28 or 32x24")
+            height = int(match.group(1))
+            pair = (height, int(match.group(2)) if match.group(2) else height)
+        for number in pair:
+            self._in_range(number)
+        return pair
+
+    def _in_range(self, number):
+        if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
+            raise DemoInputError(f"{self.option} {_num(number)} is out of range; use {self.describe_range()}")
+        return number
+
+    def _bad(self, value, wanted):
+        return DemoInputError(f"{self.option} {value!r} is not valid; use {wanted}")
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """A demo as the registry knows it before running it."""
+
+    name: str
+    module: str
+    title: str
+    summary: str
+    topics: tuple[str, ...]
+    params: tuple[Param, ...]
+    outputs: dict[str, str] = field(hash=False)
+    claim: str = ""
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def defaults(self) -> dict[str, object]:
+        return {p.name: p.coerce(p.default) for p in self.params}
+
+    def resolve(self, given: dict[str, object]) -> dict[str, object]:
+        """Defaults overlaid with coerced ``given`` values; unknown names raise DemoInputError."""
+        values = self.defaults()
+        for name, value in given.items():
+            param = self.param(name)
+            if param is None:
+                known = ", ".join(p.name for p in self.params) or "none"
+                raise DemoInputError(f"demo {self.name!r} has no parameter {name!r}; its parameters: {known}")
+            values[name] = param.coerce(value)
+        return values
+
+    def command(self, values: dict[str, object] | None = None) -> str:
+        """The shell command that reproduces a run with ``values`` (defaults left out)."""
+        parts = ["mlquiz demo", self.name]
+        defaults = self.defaults()
+        for name, value in (values or {}).items():
+            param = self.param(name)
+            if param is None or defaults.get(name) == param.coerce(value):
+                continue
+            value = param.coerce(value)
+            if param.type == "flag":
+                parts.append(param.option if value else "")
+            elif param.type == "pair":
+                parts.append(f"{param.option} {value[0]}x{value[1]}")
+            elif param.type == "choices":
+                parts.append(f"{param.option} {','.join(value)}")
+            else:
+                text = _num(value) if isinstance(value, (int, float)) else str(value)
+                parts.append(f"{param.option} {_quote(text)}")
+        return " ".join(part for part in parts if part)
+
+
+def read_spec(name: str, module: str, path: Path) -> DemoSpec:
+    """Read a demo's META and docstring from its source file without importing it."""
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source, filename=str(path))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        raise MlquizError(f"{path}: cannot read demo {name!r}: {exc}") from None
+    meta_node = next(
+        (
+            node.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "META" for t in node.targets)
+        ),
+        None,
+    )
+    if meta_node is None:
+        raise MlquizError(f"{path}: demo {name!r} has no literal META = {{...}} at module level")
+    try:
+        meta = ast.literal_eval(meta_node)
+    except ValueError:
+        raise MlquizError(f"{path}:{meta_node.lineno}: META must be a literal dict (no names or calls)") from None
+    return spec_from_meta(name, module, meta, str(path), ast.get_docstring(tree) or "")
+
+
+def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = "") -> DemoSpec:
+    def fail(what: str) -> MlquizError:
+        return MlquizError(f"{where}: demo {name!r}: {what}")
+
+    if not isinstance(meta, dict):
+        raise fail("META must be a dict")
+    for key in ("title", "summary", "topics", "params", "outputs"):
+        if key not in meta:
+            raise fail(f"META has no {key!r}")
+    params = []
+    for pname, pmeta in meta["params"].items():
+        if not isinstance(pmeta, dict) or pmeta.get("type") not in PARAM_TYPES:
+            raise fail(f"parameter {pname!r} needs a 'type' among {', '.join(PARAM_TYPES)}")
+        unknown = set(pmeta) - {"type", "default", "help", "min", "max", "choices"}
+        if unknown:
+            raise fail(f"parameter {pname!r} has unknown keys {sorted(unknown)}")
+        if not pmeta.get("help"):
+            raise fail(f"parameter {pname!r} needs a 'help' text")
+        param = Param(
+            name=pname,
+            type=pmeta["type"],
+            default=pmeta.get("default", False if pmeta["type"] == "flag" else None),
+            help=pmeta["help"],
+            min=pmeta.get("min"),
+            max=pmeta.get("max"),
+            choices=tuple(pmeta.get("choices", ())),
+        )
+        try:
+            param.coerce(param.default)
+        except DemoInputError as exc:
+            raise fail(f"parameter {pname!r} has a bad default: {exc}") from None
+        params.append(param)
+    return DemoSpec(
+        name=name,
+        module=module,
+        title=meta["title"],
+        summary=meta["summary"],
+        topics=tuple(meta["topics"]),
+        params=tuple(params),
+        outputs=dict(meta["outputs"]),
+        claim=claim,
+    )
+
+
+def _num(value) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _quote(text: str) -> str:
+    return text if re.fullmatch(r"[\w.,+\-x]+", text) else "'" + text.replace("'", "'\\''") + "'"

@@ -1,0 +1,119 @@
+"""The demo registry: which demos exist, and running one.
+
+Built-in demos are the modules of ``mlquiz.demos`` (the top-level ``demos/`` folder); a module
+whose name starts with ``_`` is a shared helper, not a demo. Instructors add demos from installed
+packages through the entry-point group ``mlquiz.demos`` (``name = "package.module"``). Metadata is
+read from source (see ``demospec``); a module is imported only when its demo runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import importlib.util
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from mlquiz.demospec import DemoSpec, read_spec
+from mlquiz.errors import MlquizError, UnknownDemoError
+
+ENTRY_POINT_GROUP = "mlquiz.demos"
+
+
+def builtin_demo_dirs() -> list[Path]:
+    import mlquiz.demos
+
+    return [Path(p) for p in mlquiz.demos.__path__]
+
+
+@lru_cache(maxsize=1)
+def all_demos() -> dict[str, DemoSpec]:
+    """Every demo by CLI name, built-in ones first, in name order."""
+    demos: dict[str, DemoSpec] = {}
+    for folder in builtin_demo_dirs():
+        for path in sorted(folder.glob("*.py")):
+            if path.stem.startswith("_"):
+                continue
+            name = path.stem.replace("_", "-")
+            demos[name] = read_spec(name, f"mlquiz.demos.{path.stem}", path)
+    for name, module in _plugin_modules():
+        if name in demos:
+            raise MlquizError(f"plugin demo {name!r} ({module}) clashes with a demo of the same name; rename it")
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.origin:
+            raise MlquizError(f"plugin demo {name!r}: module {module!r} cannot be found; reinstall its package")
+        demos[name] = read_spec(name, module, Path(spec.origin))
+    return demos
+
+
+def _plugin_modules() -> list[tuple[str, str]]:
+    from importlib.metadata import entry_points
+
+    return sorted((ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def get_demo(name: str) -> DemoSpec:
+    demos = all_demos()
+    if name in demos:
+        return demos[name]
+    close = difflib.get_close_matches(name, demos, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else "; run 'mlquiz demo' to list them"
+    raise UnknownDemoError(f"unknown demo {name!r}{hint}")
+
+
+def compute(spec: DemoSpec, values: dict[str, object]):
+    """Run a demo's compute() with already-resolved parameter values."""
+    module = importlib.import_module(spec.module)
+    return module.compute(**values)
+
+
+def render(spec: DemoSpec, result):
+    module = importlib.import_module(spec.module)
+    return module.render(result)
+
+
+def to_jsonable(value):
+    """Plain JSON data from a demo result: dataclasses, numpy arrays and scalars, tuples."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and numpy scalars
+        return to_jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+@lru_cache(maxsize=512)
+def _cached_json(name: str, frozen_values: tuple) -> dict:
+    spec = get_demo(name)
+    return to_jsonable(compute(spec, dict(frozen_values)))
+
+
+def run_json(name: str, params: dict[str, object] | None = None) -> dict:
+    """The JSON result of a demo run, cached per (demo, parameters) within this process."""
+    spec = get_demo(name)
+    values = spec.resolve(params or {})
+    return _cached_json(name, tuple(sorted(values.items())))
+
+
+def lookup(data: dict, key: str):
+    """Follow a dotted key (``grad_norms.lstm.0``) into a demo's JSON result; KeyError if absent."""
+    node = data
+    for part in key.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and _is_index(part) and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise KeyError(key)
+    return node
+
+
+def _is_index(text: str) -> bool:
+    return text.lstrip("-").isdigit()
