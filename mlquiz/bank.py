@@ -1,0 +1,731 @@
+"""Question banks: YAML files in format version 1, read into frozen dataclasses and validated.
+
+Validation is strict and complete: every problem in every file is collected as a ``Problem``
+(``file:line:col: question-id: what is wrong; how to fix it``) before anything is reported.
+It checks the schema, ids, templates and demo references, without running any demo: running
+them is ``verify``'s job. docs/bank-format.md documents the format.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlquiz.errors import BankError, DemoInputError, MlquizError
+from mlquiz.templates import TemplateError, placeholders
+from mlquiz.yamlsrc import Marks, YamlProblem, load_yaml
+
+FORMAT_VERSION = 1
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+MAX_ID_LENGTH = 64  # ids are typed in commands and stored as progress keys: keep them short
+LANG_PATTERN = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\Z")
+QUESTION_TYPES = ("choice", "multi", "truefalse", "numeric", "text", "recall")
+DIFFICULTIES = ("easy", "medium", "hard")
+MAX_VARIANTS = 1000  # a vary table beyond this is a mistake (or an attack), not a question
+DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
+
+BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions"}
+BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
+COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
+               "vary", "values"}
+COMMON_REQUIRED = ("id", "topic", "difficulty", "type", "prompt", "explanation")
+TYPE_KEYS = {
+    "choice": {"options", "answer"},
+    "multi": {"options", "answer"},
+    "truefalse": {"answer"},
+    "numeric": {"answer", "answer_from", "tolerance", "unit"},
+    "text": {"answer", "accept"},
+    "recall": {"answer"},
+}
+TEMPLATE_FIELDS = ("prompt", "explanation", "hint", "options", "answer", "accept", "unit")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    question: str | None
+    message: str
+
+    def __str__(self) -> str:
+        who = f"{self.question}: " if self.question else ""
+        return f"{self.file}:{self.line}:{self.column}: {who}{self.message}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "question": self.question, "message": self.message}
+
+
+@dataclass(frozen=True)
+class DemoRef:
+    """A demo run: its name, parameters (values may be ``"{var}"`` placeholders) and a result key."""
+
+    demo: str
+    params: dict = field(default_factory=dict, hash=False)
+    key: str | None = None
+    digits: int | None = None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rel: float
+    abs: float
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    bank: str
+    file: str
+    line: int
+    topic: str
+    tags: tuple[str, ...]
+    difficulty: str
+    type: str
+    prompt: dict  # language -> template text; "en" always present
+    explanation: dict
+    hint: dict | None = None
+    options: tuple[dict, ...] = ()
+    answer: object = None  # choice: option text; multi: tuple of them; truefalse: bool; numeric: number|None
+    accept: tuple[dict, ...] = ()
+    answer_from: DemoRef | None = None
+    tolerance: Tolerance | None = None
+    unit: dict | None = None
+    demo: DemoRef | None = None
+    source: str | None = None
+    vary: tuple[dict, ...] = ()
+    values: dict = field(default_factory=dict, hash=False)  # name -> DemoRef
+
+    @property
+    def variant_count(self) -> int:
+        return max(1, len(self.vary))
+
+    @property
+    def proof(self) -> DemoRef | None:
+        """The demo that shows why the answer is true."""
+        return self.demo or self.answer_from
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    title: str
+    description: str
+    path: str
+    questions: tuple[Question, ...]
+    author: str | None = None
+    license: str | None = None
+
+    @property
+    def topics(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for question in self.questions:
+            counts[question.topic] = counts.get(question.topic, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass
+class LoadResult:
+    banks: list[Bank]
+    problems: list[Problem]
+    files: list[str]
+
+
+def bank_files(paths: list[Path]) -> list[Path]:
+    """Bank files named by ``paths``: files as given, folders searched for *.yaml / *.yml."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise MlquizError(f"{path}: no such file or folder; check the path")
+    # the same file reached by two paths is one bank, not a clash with itself
+    return list({f.resolve(): f for f in files}.values())
+
+
+def load_banks(paths: list[Path]) -> LoadResult:
+    """Load and validate every bank under ``paths``; ids must be unique across all of them."""
+    files = bank_files(paths)
+    banks: list[Bank] = []
+    problems: list[Problem] = []
+    for path in files:
+        bank, found = load_bank_file(path)
+        problems.extend(found)
+        if bank is not None:
+            banks.append(bank)
+    problems.extend(cross_bank_problems(banks))
+    return LoadResult(banks, problems, [str(f) for f in files])
+
+
+def load_banks_strict(paths: list[Path]) -> list[Bank]:
+    result = load_banks(paths)
+    if result.problems:
+        raise BankError(result.problems)
+    return result.banks
+
+
+def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
+    problems = []
+    seen: dict[str, Question] = {}
+    bank_ids: dict[str, Bank] = {}
+    for bank in banks:
+        if bank.id in bank_ids:
+            other = bank_ids[bank.id]
+            problems.append(Problem(bank.path, 1, 1, None,
+                                    f"bank id {bank.id!r} is also used by {other.path}; give each bank its own id"))
+        bank_ids.setdefault(bank.id, bank)
+        for question in bank.questions:
+            first = seen.get(question.id)
+            if first is not None and first.file != question.file:
+                problems.append(Problem(question.file, question.line, 1, question.id,
+                                        f"id is also used in {first.file}:{first.line}; ids must be unique across "
+                                        "all banks (progress is keyed by them): rename one"))
+            seen.setdefault(question.id, question)
+    return problems
+
+
+def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 1, 1, None, f"cannot read file: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(name, line, 1, None, f"byte {exc.start} is not UTF-8; save the file as UTF-8")]
+    try:
+        data, marks = load_yaml(text, name)
+    except YamlProblem as exc:
+        return None, [Problem(name, exc.line, exc.column, None, exc.message)]
+    checker = _BankChecker(name, marks)
+    bank = checker.bank(data)
+    return bank, checker.problems
+
+
+class _BankChecker:
+    """Builds a Bank from YAML data, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, filename: str, marks: Marks):
+        self.filename = filename
+        self.marks = marks
+        self.problems: list[Problem] = []
+        self.qid: str | None = None
+        self.misspelled: set[tuple] = set()  # (path, key) already reported as a misspelling
+        self.vary_names: set[str] = set()  # the current question's vary names
+
+    def missing(self, path: tuple, key: str, message: str | None = None) -> None:
+        """Report a missing key, unless a misspelling of it was already reported."""
+        if (path, key) not in self.misspelled:
+            self.report(path, message or f"missing required key {key!r}")
+
+    def report(self, path: tuple, message: str) -> None:
+        line, column = self.marks.at(path)
+        self.problems.append(Problem(self.filename, line, column, self.qid, message))
+
+    # ----- bank level
+    def bank(self, data) -> Bank | None:
+        if not isinstance(data, dict):
+            self.report((), "a bank is a mapping with format_version, id, title, description and questions; "
+                            "see docs/bank-format.md")
+            return None
+        self.unknown_keys(data, (), BANK_KEYS, "bank")
+        for key in BANK_REQUIRED:
+            if key not in data:
+                self.missing((), key)
+        version = data.get("format_version")
+        if "format_version" in data and version != FORMAT_VERSION:
+            self.report(("format_version",), f"format_version {version!r} is not supported; this mlquiz reads "
+                                             f"format_version: {FORMAT_VERSION}")
+            return None
+        bank_id = self.ident(data, (), "id")
+        title = self.plain_text(data, (), "title")
+        description = self.plain_text(data, (), "description")
+        author = self.plain_text(data, (), "author", required=False)
+        license_ = self.plain_text(data, (), "license", required=False)
+        questions_data = data.get("questions")
+        questions: list[Question] = []
+        if "questions" in data:
+            if not isinstance(questions_data, list) or not questions_data:
+                self.report(("questions",), "questions must be a non-empty list of questions")
+            else:
+                seen: dict[str, int] = {}
+                for index, item in enumerate(questions_data):
+                    question = self.question(item, ("questions", index), bank_id or "?")
+                    self.qid = None
+                    if question is None:
+                        continue
+                    if question.id in seen:
+                        self.qid = question.id
+                        self.report(("questions", index, "id"),
+                                    f"duplicate id (first used at line {seen[question.id]}); ids must be unique: "
+                                    "rename one")
+                        self.qid = None
+                        continue
+                    seen[question.id] = question.line
+                    questions.append(question)
+        if bank_id is None or title is None or description is None or not questions:
+            return None
+        return Bank(bank_id, title, description, self.filename, tuple(questions), author, license_)
+
+    # ----- question level
+    def question(self, item, path: tuple, bank_id: str) -> Question | None:
+        if not isinstance(item, dict):
+            self.report(path, "each question is a mapping with id, topic, difficulty, type, prompt, answer and "
+                              "explanation")
+            return None
+        raw_id = item.get("id")
+        self.qid = raw_id if isinstance(raw_id, str) and raw_id else f"question {path[-1] + 1}"
+        before = len(self.problems)
+        qid = self.ident(item, path, "id")
+        qtype = item.get("type")
+        if "type" in item and qtype not in QUESTION_TYPES:
+            self.report(path + ("type",), f"type {qtype!r} is unknown{self.suggest(qtype, QUESTION_TYPES)}; "
+                                          f"use one of {', '.join(QUESTION_TYPES)}")
+            qtype = None
+        allowed = COMMON_KEYS | (TYPE_KEYS[qtype] if qtype else set().union(*TYPE_KEYS.values()))
+        self.unknown_keys(item, path, allowed, f"a {qtype} question" if qtype else "a question")
+        for key in COMMON_REQUIRED:
+            if key not in item:
+                self.missing(path, key)
+        topic = self.ident(item, path, "topic", required=True, what="topic")
+        tags = self.tag_list(item, path)
+        difficulty = item.get("difficulty")
+        if "difficulty" in item and difficulty not in DIFFICULTIES:
+            self.report(path + ("difficulty",), f"difficulty {difficulty!r} is unknown"
+                                                f"{self.suggest(difficulty, DIFFICULTIES)}; use easy, medium or hard")
+        prompt = self.local_text(item, path, "prompt")
+        explanation = self.local_text(item, path, "explanation")
+        hint = self.local_text(item, path, "hint", required=False)
+        source = self.plain_text(item, path, "source", required=False)
+        vary = self.vary(item, path)
+        # names as declared, even if the vary table was rejected: no second error for each use
+        raw_vary = item.get("vary")
+        declared = raw_vary if isinstance(raw_vary, dict) else (
+            raw_vary[0] if isinstance(raw_vary, list) and raw_vary and isinstance(raw_vary[0], dict) else {})
+        self.vary_names = variables = {str(name) for name in declared}
+        values = self.values(item, path, vary)
+        demo = self.demo_ref(item.get("demo"), path + ("demo",), vary, style="demo") if "demo" in item else None
+        fields: dict = {}
+        if qtype:
+            fields = getattr(self, f"answer_{qtype}")(item, path, vary)
+        self.check_templates(item, path, variables, set(values))
+        if len(self.problems) > before or qid is None or qtype is None or topic is None:
+            return None
+        line = self.marks.at(path)[0]
+        return Question(
+            id=qid, bank=bank_id, file=self.filename, line=line, topic=topic, tags=tags,
+            difficulty=difficulty, type=qtype, prompt=prompt, explanation=explanation, hint=hint,
+            demo=demo, source=source, vary=tuple(vary), values=values, **fields,
+        )
+
+    # ----- per-type answers
+    def answer_choice(self, item, path, vary) -> dict:
+        options = self.options(item, path)
+        answer = item.get("answer")
+        if "answer" not in item:
+            self.missing(path, "answer", "missing required key 'answer' (the text of the correct option)")
+        elif not isinstance(answer, str):
+            self.report(path + ("answer",), "a choice answer is the text of the correct option")
+        elif options and answer not in [o["en"] for o in options]:
+            self.report(path + ("answer",), f"answer {answer!r} is not among the options"
+                                            f"{self.suggest(answer, [o['en'] for o in options])}; copy the "
+                                            "correct option's English text exactly")
+        return {"options": options, "answer": answer}
+
+    def answer_multi(self, item, path, vary) -> dict:
+        options = self.options(item, path)
+        answer = item.get("answer")
+        if "answer" not in item:
+            self.missing(path, "answer", "missing required key 'answer' (a list of the correct options)")
+            return {"options": options}
+        if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
+            self.report(path + ("answer",), "a multi answer is a non-empty list of option texts")
+            return {"options": options}
+        english = [o["en"] for o in options]
+        for index, choice in enumerate(answer):
+            if options and choice not in english:
+                self.report(path + ("answer", index), f"answer {choice!r} is not among the options"
+                                                      f"{self.suggest(choice, english)}")
+        if len(set(answer)) != len(answer):
+            self.report(path + ("answer",), "an option is listed twice in the answer; list each once")
+        return {"options": options, "answer": tuple(answer)}
+
+    def answer_truefalse(self, item, path, vary) -> dict:
+        answer = item.get("answer")
+        if "answer" not in item:
+            self.missing(path, "answer", "missing required key 'answer' (true or false)")
+        elif not isinstance(answer, bool):
+            self.report(path + ("answer",), "a truefalse answer is true or false (unquoted)")
+        return {"answer": answer}
+
+    def answer_numeric(self, item, path, vary) -> dict:
+        has_literal, has_demo = "answer" in item, "answer_from" in item
+        answer = item.get("answer")
+        answer_from = None
+        if has_literal == has_demo and not {(path, "answer"), (path, "answer_from")} & self.misspelled:
+            self.report(path, "a numeric question needs exactly one of 'answer' (a number) or 'answer_from' "
+                              "(a demo that computes it)")
+        if has_literal and (isinstance(answer, bool) or not isinstance(answer, (int, float))
+                            or not math.isfinite(answer)):
+            self.report(path + ("answer",), f"answer {answer!r} is not a finite number; write a number like 0.25, "
+                                            "or use answer_from")
+        if has_literal and vary:
+            self.report(path + ("answer",), "a question with 'vary' needs 'answer_from' so that each variant's "
+                                            "answer is computed")
+        if has_demo:
+            answer_from = self.demo_ref(item["answer_from"], path + ("answer_from",), vary, style="answer_from")
+        tolerance = self.tolerance(item, path)
+        unit = self.local_text(item, path, "unit", required=False)
+        return {"answer": answer if has_literal else None, "answer_from": answer_from,
+                "tolerance": tolerance, "unit": unit}
+
+    def answer_text(self, item, path, vary) -> dict:
+        answer = self.local_text(item, path, "answer")
+        accept = ()
+        if "accept" in item:
+            raw = item["accept"]
+            if not isinstance(raw, list) or not raw:
+                self.report(path + ("accept",), "accept is a list of other accepted answers")
+            else:
+                accept = tuple(self.text_value(v, path + ("accept", i)) for i, v in enumerate(raw))
+                accept = tuple(a for a in accept if a is not None)
+        return {"answer": answer, "accept": accept}
+
+    def answer_recall(self, item, path, vary) -> dict:
+        return {"answer": self.local_text(item, path, "answer")}
+
+    # ----- pieces
+    def options(self, item, path) -> tuple[dict, ...]:
+        raw = item.get("options")
+        if "options" not in item:
+            self.missing(path, "options", "missing required key 'options' (a list of at least two choices)")
+            return ()
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.report(path + ("options",), "options must be a list of at least two choices")
+            return ()
+        options = [self.text_value(v, path + ("options", i)) for i, v in enumerate(raw)]
+        seen: set[str] = set()
+        for index, option in enumerate(options):
+            if option is None:
+                continue
+            key = " ".join(option["en"].split()).casefold()
+            if key in seen:
+                self.report(path + ("options", index), f"option {option['en']!r} appears twice; make options distinct")
+            seen.add(key)
+        return tuple(o for o in options if o is not None)
+
+    def tolerance(self, item, path) -> Tolerance | None:
+        if "tolerance" not in item:
+            return None
+        raw = item["tolerance"]
+        tpath = path + ("tolerance",)
+        if not isinstance(raw, dict) or not raw or set(raw) - {"rel", "abs"}:
+            self.report(tpath, "tolerance is a mapping with 'rel' and/or 'abs', e.g. {rel: 0.01} or {abs: 0.5}")
+            return None
+        values = {}
+        for key in ("rel", "abs"):
+            value = raw.get(key, 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                self.report(tpath + (key,), f"tolerance {key} must be a number >= 0, not {value!r}")
+                return None
+            values[key] = float(value)
+        if values["rel"] >= 1:
+            self.report(tpath + ("rel",), f"tolerance rel {values['rel']} accepts answers off by 100% or more; "
+                                          "use a fraction like 0.01 (1%)")
+            return None
+        return Tolerance(values["rel"], values["abs"])
+
+    def vary(self, item, path) -> list[dict]:
+        if "vary" not in item:
+            return []
+        raw = item["vary"]
+        vpath = path + ("vary",)
+        if isinstance(raw, dict):
+            # a mapping of lists: every combination is a variant
+            if not raw or not all(isinstance(v, list) and v for v in raw.values()):
+                self.report(vpath, "vary as a mapping gives each name a non-empty list of values")
+                return []
+            total = math.prod(len(v) for v in raw.values())
+            if total > MAX_VARIANTS:
+                self.report(vpath, f"vary makes {total:,} combinations; at most {MAX_VARIANTS} — list the "
+                                   "variants you want instead")
+                return []
+            names = list(raw)
+            rows = [dict(zip(names, combo)) for combo in itertools.product(*raw.values())]
+        elif isinstance(raw, list):
+            if len(raw) > MAX_VARIANTS:
+                self.report(vpath, f"vary lists {len(raw):,} variants; at most {MAX_VARIANTS}")
+                return []
+            rows = raw
+            if not rows or not all(isinstance(r, dict) and r for r in rows):
+                self.report(vpath, "vary as a list holds mappings of name: value, one per variant")
+                return []
+            first = set(rows[0])
+            for index, row in enumerate(rows):
+                if set(row) != first:
+                    self.report(vpath + (index,), f"variant {index + 1} has names {sorted(row)}, the first has "
+                                                  f"{sorted(first)}; give every variant the same names")
+                    return []
+        else:
+            self.report(vpath, "vary is a list of variants or a mapping of name: [values]")
+            return []
+        for name in rows[0]:
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+                self.report(vpath, f"vary name {name!r} must be a plain lowercase name like kernel or n_layers")
+                return []
+        if len(rows) < 2:
+            self.report(vpath, "vary needs at least two variants")
+        for index, row in enumerate(rows):
+            for name, value in row.items():
+                if isinstance(value, (dict, list)) or value is None:
+                    self.report(vpath + (index, name) if isinstance(raw, list) else vpath + (name,),
+                                f"vary value for {name!r} must be a number or text")
+                    return []
+        if len({tuple(sorted(r.items())) for r in rows}) != len(rows):
+            self.report(vpath, "two variants are identical; make each one different")
+        return rows
+
+    def values(self, item, path, vary) -> dict:
+        if "values" not in item:
+            return {}
+        raw = item["values"]
+        vpath = path + ("values",)
+        if not isinstance(raw, dict) or not raw:
+            self.report(vpath, "values maps names to demo results: {name: {demo, params, key}}")
+            return {}
+        values = {}
+        for name, ref in raw.items():
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name == "answer":
+                self.report(vpath + (name,), f"value name {name!r} must be a plain lowercase name other than answer")
+                continue
+            if name in self.vary_names:
+                self.report(vpath + (name,), f"value name {name!r} is also a vary name; rename one")
+                continue
+            demo_ref = self.demo_ref(ref, vpath + (name,), vary, style="answer_from")
+            if demo_ref is not None:
+                values[name] = demo_ref
+        return values
+
+    def demo_ref(self, raw, path: tuple, vary: list[dict], *, style: str) -> DemoRef | None:
+        """``demo: {name, params, key?}`` or ``answer_from: {demo, params, key, digits?}``."""
+        from mlquiz import registry
+
+        name_key = "name" if style == "demo" else "demo"
+        allowed = {name_key, "params", "key", "digits"}
+        example = ("demo: {name: gradient-chain, params: {factor: 0.9}}" if style == "demo"
+                   else "answer_from: {demo: gradient-chain, params: {factor: 0.9}, key: product}")
+        if not isinstance(raw, dict):
+            self.report(path, f"expected a mapping like {example}")
+            return None
+        self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else "a demo reference")
+        name = raw.get(name_key)
+        if not isinstance(name, str):
+            self.report(path, f"missing the demo's name: {example}")
+            return None
+        try:
+            spec = registry.get_demo(name)
+        except MlquizError as exc:
+            self.report(path + (name_key,), str(exc))
+            return None
+        params = raw.get("params", {})
+        if not isinstance(params, dict):
+            self.report(path + ("params",), "params is a mapping of parameter: value")
+            return None
+        key = raw.get("key")
+        if style != "demo" and key is None:
+            self.report(path, f"missing 'key': which output of {name!r} to use ({', '.join(spec.outputs)})")
+        if key is not None:
+            if not isinstance(key, str) or not key:
+                self.report(path + ("key",), "key is an output name, like product or output.0")
+                key = None
+            elif key.split(".")[0] not in spec.outputs:
+                head = key.split(".")[0]
+                self.report(path + ("key",), f"demo {name!r} has no output {head!r}"
+                                             f"{self.suggest(head, spec.outputs)}; its outputs: "
+                                             f"{', '.join(spec.outputs)}")
+                key = None
+        digits = raw.get("digits")
+        if digits is not None and (type(digits) is not int or not 1 <= digits <= 15):
+            self.report(path + ("digits",), "digits is a whole number of significant digits from 1 to 15")
+            digits = None
+        variables = self.vary_names
+        for pname, value in params.items():
+            ppath = path + ("params", pname)
+            param = spec.param(pname)
+            if param is None:
+                self.report(ppath, f"demo {name!r} has no parameter {pname!r}"
+                                   f"{self.suggest(pname, [p.name for p in spec.params])}; its parameters: "
+                                   f"{', '.join(p.name for p in spec.params) or 'none'}")
+                continue
+            ref = _placeholder_ref(value)
+            if ref is not None and ref not in variables:
+                self.report(ppath, f"{{{ref}}} is not a vary name"
+                                   f"{self.suggest(ref, variables)}; add it to vary or write a value")
+                continue
+            for variant in (vary if ref is not None else [{}]):
+                try:
+                    param.coerce(variant[ref] if ref is not None else value)
+                except DemoInputError as exc:
+                    self.report(ppath, f"{exc}" + (f" (variant {variant})" if ref is not None else ""))
+                    break
+        return DemoRef(name, dict(params), key, digits)
+
+    def check_templates(self, item, path, variables: set[str], value_names: set[str]) -> None:
+        for field_name in TEMPLATE_FIELDS:
+            if field_name not in item:
+                continue
+            raw = item[field_name]
+            texts: list[tuple[tuple, str]] = []
+            for sub_path, text in _texts(raw, path + (field_name,)):
+                texts.append((sub_path, text))
+            allowed = variables | value_names
+            if field_name in ("explanation", "hint"):
+                allowed = allowed | {"answer"}
+            for sub_path, text in texts:
+                try:
+                    names = placeholders(text)
+                except TemplateError as exc:
+                    self.report(sub_path, f"{field_name}: {exc}")
+                    continue
+                for name in names:
+                    if name not in allowed:
+                        extra = " ({answer} may appear only in explanation and hint)" if name == "answer" else ""
+                        self.report(sub_path, f"{field_name}: placeholder {{{name}}} has no value"
+                                              f"{self.suggest(name, allowed)}; define it under vary or values, or "
+                                              f"write {{{{{name}}}}} for literal braces{extra}")
+        if variables and not any(
+            name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
+        ):
+            self.report(path + ("prompt",), "the prompt uses none of the vary names, so every variant reads the "
+                                            "same; put {name} placeholders in it")
+
+    # ----- primitives
+    def unknown_keys(self, data: dict, path: tuple, allowed: set[str], what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                if close and close[0] not in data:
+                    self.misspelled.add((path, close[0]))
+                self.report(path + (key,), f"unknown key {key!r} in {what}{self.suggest(key, allowed)}; "
+                                           f"allowed: {', '.join(sorted(allowed))}")
+
+    def ident(self, data: dict, path: tuple, key: str, required: bool = True, what: str = "id") -> str | None:
+        value = data.get(key)
+        if key not in data:
+            return None  # reported as missing by the caller's required list
+        if not isinstance(value, str) or not ID_PATTERN.match(value) or len(value) > MAX_ID_LENGTH:
+            self.report(path + (key,), f"{what} {value!r} must be lowercase words joined by '-' "
+                                       f"(like lstm-forget-gate), at most {MAX_ID_LENGTH} characters")
+            return None
+        return value
+
+    def tag_list(self, data: dict, path: tuple) -> tuple[str, ...]:
+        raw = data.get("tags", [])
+        if not isinstance(raw, list) or not all(isinstance(t, str) and ID_PATTERN.match(t) for t in raw):
+            self.report(path + ("tags",), "tags is a list of lowercase words joined by '-', e.g. [misconception]")
+            return ()
+        return tuple(raw)
+
+    def plain_text(self, data: dict, path: tuple, key: str, required: bool = True) -> str | None:
+        if key not in data:
+            return None
+        value = data[key]
+        if not isinstance(value, str) or not value.strip():
+            self.report(path + (key,), f"{key} must be non-empty text")
+            return None
+        return value.strip()
+
+    def local_text(self, data: dict, path: tuple, key: str, required: bool = True) -> dict | None:
+        if key not in data:
+            if required and key not in COMMON_REQUIRED:
+                self.missing(path, key)
+            return None
+        return self.text_value(data[key], path + (key,))
+
+    def text_value(self, value, path: tuple) -> dict | None:
+        """Text, or a mapping of language code to text with English required."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # an option like 0.25 reads naturally unquoted
+        if isinstance(value, str):
+            if not value.strip():
+                self.report(path, "text must not be empty")
+                return None
+            return {"en": value.strip()}
+        if isinstance(value, dict):
+            if "en" not in value:
+                self.report(path, "localized text needs an 'en' entry: {en: ..., zh: ...}")
+                return None
+            result = {}
+            for lang, text in value.items():
+                if not isinstance(lang, str) or not LANG_PATTERN.match(lang):
+                    self.report(path + (lang,), f"{lang!r} is not a language code like en, zh or pt-BR")
+                elif not isinstance(text, str) or not text.strip():
+                    self.report(path + (lang,), f"the {lang} text must be non-empty text")
+                else:
+                    result[lang] = text.strip()
+            return result if "en" in result else None
+        self.report(path, f"expected text, got {type(value).__name__}")
+        return None
+
+    @staticmethod
+    def suggest(word, choices) -> str:
+        if not isinstance(word, str):
+            return ""
+        close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+        return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _texts(raw, path: tuple):
+    """(path, text) for every string inside a text field (plain, localized, or a list of them)."""
+    if isinstance(raw, str):
+        yield path, raw
+    elif isinstance(raw, dict):
+        for lang, text in raw.items():
+            if isinstance(text, str):
+                yield path + (lang,), text
+    elif isinstance(raw, list):
+        for index, entry in enumerate(raw):
+            yield from _texts(entry, path + (index,))
+
+
+def _safe_placeholders(text: str) -> list[str]:
+    try:
+        return placeholders(text)
+    except TemplateError:
+        return []
+
+
+def _placeholder_ref(value) -> str | None:
+    """``"{layers}"`` as a whole parameter value refers to a vary name (keeping its type)."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\{([a-z_][a-z0-9_]*)\}", value.strip())
+        if match:
+            return match.group(1)
+    return None
+
+
+def resolve_params(ref: DemoRef, variant: dict) -> dict:
+    """A DemoRef's parameters with ``"{name}"`` placeholders replaced by the variant's values."""
+    resolved = {}
+    for name, value in ref.params.items():
+        var = _placeholder_ref(value)
+        resolved[name] = variant[var] if var is not None else value
+    return resolved
+
+
+def shipped_banks_dir() -> Path:
+    """``questions/`` inside the installed package, or beside it in a source checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "questions"
+    if installed.is_dir():
+        return installed
+    return package.parent / "questions"

@@ -1,0 +1,69 @@
+"""Which banks are loaded: the shipped ones, MLQUIZ_BANKS, installed packages, and --bank paths.
+
+Installed packages declare banks with the entry-point group ``mlquiz.banks``; the entry point
+names a module or package whose folder holds the bank files (``mybanks = "my_course.banks"``).
+For practice, list and export, a broken bank is reported and skipped so the others keep
+working; ``verify`` fails on it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlquiz.bank import Bank, Problem, bank_files, load_bank_file, shipped_banks_dir, cross_bank_problems
+from mlquiz.errors import MlquizError
+
+ENTRY_POINT_GROUP = "mlquiz.banks"
+
+
+@dataclass
+class Catalog:
+    banks: list[Bank]
+    problems: list[Problem] = field(default_factory=list)  # broken banks that were skipped
+
+    @property
+    def questions(self):
+        return [q for bank in self.banks for q in bank.questions]
+
+
+def bank_sources(extra: list[Path]) -> list[Path]:
+    paths = [shipped_banks_dir()]
+    env = os.environ.get("MLQUIZ_BANKS", "")
+    paths += [Path(p) for p in env.split(os.pathsep) if p.strip()]
+    paths += plugin_bank_dirs()
+    paths += list(extra)
+    return paths
+
+
+def plugin_bank_dirs() -> list[Path]:
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    folders = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        spec = importlib.util.find_spec(ep.value)
+        if spec is None or not spec.origin:
+            raise MlquizError(f"bank package {ep.name!r}: module {ep.value!r} not found; reinstall it")
+        folder = Path(spec.origin).parent
+        folders.append(folder)
+    return folders
+
+
+def load(extra: list[Path]) -> Catalog:
+    """Every bank from every source; broken files are skipped and their problems kept."""
+    banks: list[Bank] = []
+    problems: list[Problem] = []
+    for path in bank_files(bank_sources(extra)):
+        bank, found = load_bank_file(path)
+        if found or bank is None:
+            problems.extend(found)
+            continue
+        banks.append(bank)
+    clashes = cross_bank_problems(banks)
+    if clashes:
+        # a clash makes progress ambiguous: the problem names the later bank, which is skipped
+        problems.extend(clashes)
+        banks = [b for b in banks if b.path not in {p.file for p in clashes}]
+    return Catalog(banks, problems)

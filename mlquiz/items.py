@@ -1,0 +1,127 @@
+"""A question made concrete: one variant, one language, every number computed by its demo.
+
+This is where demos run for questions (``answer_from``, ``values``, a ``demo`` with a ``key``);
+a question without them never imports numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from mlquiz.bank import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, resolve_params
+from mlquiz.errors import MlquizError
+from mlquiz.numbers import format_number
+from mlquiz.templates import fill
+
+
+class DemoValueError(MlquizError):
+    """A demo reference that runs but does not give a usable value."""
+
+
+@dataclass(frozen=True)
+class Item:
+    question: Question
+    variant: int
+    variables: dict
+    prompt: str
+    options: tuple[str, ...]
+    answer: object  # choice: str; multi: tuple[str]; truefalse: bool; numeric: float|int; text/recall: str
+    answer_text: str  # the answer as shown to the candidate
+    accept: tuple[str, ...]
+    tolerance: Tolerance | None
+    unit: str | None
+    explanation: str
+    hint: str | None
+    proof_command: str | None  # the demo command that shows why
+    proof_value: str | None  # the number it computes, where the question names one
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+
+def pick(text: dict | None, lang: str) -> str | None:
+    if text is None:
+        return None
+    return text.get(lang) or text["en"]
+
+
+def demo_value(ref: DemoRef, variant: dict):
+    """The value at ``ref.key`` of the demo run with ``ref.params`` filled from ``variant``."""
+    from mlquiz import registry
+
+    params = resolve_params(ref, variant)
+    data = registry.run_json(ref.demo, params)
+    try:
+        return registry.lookup(data, ref.key)
+    except KeyError:
+        raise DemoValueError(f"demo {ref.demo!r} gives no value at key {ref.key!r}") from None
+
+
+def numeric_value(ref: DemoRef, variant: dict) -> float | int:
+    value = demo_value(ref, variant)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DemoValueError(f"demo {ref.demo!r} key {ref.key!r} is {value!r}, not a finite number")
+    return value
+
+
+def make_item(question: Question, variant: int = 0, lang: str = "en") -> Item:
+    variables = dict(question.vary[variant]) if question.vary else {}
+    shown = {name: format_number(value) for name, value in variables.items()}
+    for name, ref in question.values.items():
+        value = demo_value(ref, variables)
+        shown[name] = format_number(value, ref.digits)
+    answer = question.answer
+    answer_text = ""
+    tolerance = question.tolerance
+    if question.type == "numeric":
+        if question.answer_from is not None:
+            answer = numeric_value(question.answer_from, variables)
+            digits = question.answer_from.digits
+        else:
+            digits = None
+        if tolerance is None:
+            # counts are exact; measured quantities get a relative tolerance
+            tolerance = Tolerance(0.0, 0.0) if isinstance(answer, int) else Tolerance(DEFAULT_REL_TOL, 0.0)
+        answer_text = format_number(answer, digits)
+    elif question.type in ("text", "recall"):
+        answer = fill(pick(answer, lang), shown)
+        answer_text = answer
+    elif question.type == "truefalse":
+        answer_text = "true" if answer else "false"
+    elif question.type == "choice":
+        answer = fill(answer, shown)
+        answer_text = answer
+    elif question.type == "multi":
+        answer = tuple(fill(a, shown) for a in answer)
+        answer_text = "; ".join(answer)
+    shown["answer"] = answer_text
+
+    def text(value: dict | None) -> str | None:
+        return None if value is None else fill(pick(value, lang), shown)
+
+    options = tuple(fill(pick(o, lang), shown) for o in question.options)
+    if question.type in ("choice", "multi") and lang != "en":
+        # answers name English options; map them to the chosen language's wording
+        english = [fill(o["en"], shown) for o in question.options]
+        mapping = dict(zip(english, options))
+        answer = mapping.get(answer, answer) if question.type == "choice" else tuple(mapping.get(a, a) for a in answer)
+        answer_text = answer if question.type == "choice" else "; ".join(answer)
+    proof_command = proof_value = None
+    proof = question.proof
+    if proof is not None:
+        from mlquiz import registry
+
+        params = resolve_params(proof, variables)
+        proof_command = registry.get_demo(proof.demo).command(params)
+        if proof.key:
+            value = demo_value(proof, variables)
+            proof_value = f"{proof.key} = {format_number(value, proof.digits) if isinstance(value, (int, float)) else value}"
+    return Item(
+        question=question, variant=variant, variables=variables, prompt=text(question.prompt),
+        options=options, answer=answer, answer_text=answer_text,
+        accept=tuple(fill(pick(a, lang), shown) for a in question.accept), tolerance=tolerance,
+        unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint),
+        proof_command=proof_command, proof_value=proof_value,
+    )

@@ -1,0 +1,140 @@
+"""``mlquiz verify``: every bank valid, every demo-backed number recomputed, nothing orphaned.
+
+Like ``rustlings dev check`` it reports *all* problems, then fails. Validation (bank.py) runs no
+demo; here every variant of every question is made concrete, which runs each demo it names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlquiz.bank import Bank, LoadResult, Problem, Question, load_banks, shipped_banks_dir
+from mlquiz.errors import MlquizError
+
+
+@dataclass
+class BankSummary:
+    path: str
+    bank: str | None
+    questions: int = 0
+    variants: int = 0
+    demo_checks: int = 0
+    unverified: int = 0  # numeric literals that no demo backs
+    problems: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Report:
+    summaries: list[BankSummary]
+    problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "banks": [s.to_dict() for s in self.summaries],
+            "problems": [p.to_dict() for p in self.problems],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=None) -> Report:
+    """Validate and recompute the banks under ``paths`` (default: the shipped banks)."""
+    shipped = paths is None
+    result: LoadResult = load_banks(paths if paths is not None else [shipped_banks_dir()])
+    summaries = {f: BankSummary(f, None) for f in result.files}
+    problems = list(result.problems)
+    warnings: list[Problem] = []
+    for bank in result.banks:
+        summary = summaries[bank.path]
+        summary.bank = bank.id
+        summary.questions = len(bank.questions)
+        for question in bank.questions:
+            if progress:
+                progress(question)
+            found, checks, unverified = check_question(question)
+            problems.extend(found)
+            summary.variants += question.variant_count
+            summary.demo_checks += checks
+            if unverified:
+                summary.unverified += 1
+                note = Problem(question.file, question.line, 1, question.id,
+                               "numeric answer is a literal that no demo backs (unverified); use answer_from, or "
+                               "add a demo with a key so verify can check it")
+                (problems if strict else warnings).append(note)
+    if shipped:
+        problems.extend(orphan_problems())
+    for problem in problems:
+        if problem.file in summaries:
+            summaries[problem.file].problems += 1
+    return Report(list(summaries.values()), problems, warnings)
+
+
+def check_question(question: Question) -> tuple[list[Problem], int, bool]:
+    """Make every variant concrete; returns (problems, demo values checked, unverified literal?)."""
+    from mlquiz.items import DemoValueError, demo_value, make_item
+    from mlquiz.templates import TemplateError
+
+    problems: list[Problem] = []
+    checks = 0
+
+    def report(message: str) -> None:
+        problems.append(Problem(question.file, question.line, 1, question.id, message))
+
+    refs = len(question.values) + (question.answer_from is not None) + bool(question.proof and question.proof.key)
+    for variant in range(question.variant_count):
+        where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
+        try:
+            item = make_item(question, variant)
+        except (MlquizError, TemplateError, KeyError) as exc:
+            report(f"{exc}{where}")
+            continue
+        checks += refs
+        if question.type == "numeric" and question.answer_from is None and question.demo and question.demo.key:
+            try:
+                expected = demo_value(question.demo, item.variables)
+            except DemoValueError as exc:
+                report(str(exc))
+                continue
+            if not isinstance(expected, (int, float)) or not _close(question.answer, expected, item.tolerance):
+                report(f"answer {question.answer!r} disagrees with demo {question.demo.demo!r} "
+                       f"{question.demo.key} = {expected!r}; use answer_from to take the demo's value")
+    unverified = question.type == "numeric" and question.answer_from is None and not (
+        question.demo and question.demo.key)
+    return problems, checks, unverified
+
+
+def _close(answer, expected, tolerance) -> bool:
+    return math.isclose(answer, expected, rel_tol=max(tolerance.rel, 1e-9), abs_tol=tolerance.abs)
+
+
+def orphan_problems() -> list[Problem]:
+    """Files in the shipped questions/ and demos/ folders that are neither banks nor demos."""
+    from mlquiz import registry
+
+    problems = []
+    for path in sorted(shipped_banks_dir().iterdir()):
+        if path.suffix not in (".yaml", ".yml") and path.name not in ("README.md", "__pycache__"):
+            problems.append(Problem(str(path), 1, 1, None, "not a bank (*.yaml); move it out of questions/"))
+    for folder in registry.builtin_demo_dirs():
+        for path in sorted(folder.iterdir()):
+            if path.suffix != ".py" and path.name not in ("__pycache__", "README.md"):
+                problems.append(Problem(str(path), 1, 1, None, "not a demo module (*.py); move it out of demos/"))
+    return problems
+
+
+def banks_for_listing(banks: list[Bank]) -> list[dict]:
+    return [
+        {"id": b.id, "title": b.title, "path": b.path, "questions": len(b.questions),
+         "variants": sum(q.variant_count for q in b.questions), "topics": b.topics}
+        for b in banks
+    ]

@@ -1,0 +1,176 @@
+"""Safe YAML loading that remembers where every value came from.
+
+``load_yaml(text, filename)`` returns plain Python data plus a ``Marks`` table mapping each
+value's path (``("questions", 3, "answer")``) to its line and column, so that validation errors
+can say ``bank.yaml:42:5``. Only YAML's safe types are built (libyaml's C parser when present);
+a tag that tries to construct an object is an error, as are duplicate keys (PyYAML would keep
+the last one silently), alias expansions past a size limit and nesting past a depth limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_BYTES = 16 * 1024 * 1024  # a 10,000-question bank is ~5 MB; anything much larger is not a bank
+MAX_NODES = 2_000_000  # values after alias expansion; stops "billion laughs" alias bombs early
+MAX_DEPTH = 50  # a bank needs ~6 levels; deeper nesting is hostile or a mistake
+MAX_FLOW_DEPTH = 100  # checked on the raw text before libyaml's recursive parser sees it
+MAX_INDENT = 400  # columns of leading spaces and "- " markers; likewise
+
+
+SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
+
+
+@dataclass
+class Marks:
+    """Source positions (1-based line, column) by value path."""
+
+    filename: str
+    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, path: tuple) -> tuple[int, int]:
+        """The position of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+
+class YamlProblem(Exception):
+    """The text is not YAML we accept; ``line`` and ``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
+    import yaml
+
+    if len(text) > MAX_BYTES:
+        raise YamlProblem(f"file is {len(text):,} characters; a bank may have at most {MAX_BYTES:,}; split it")
+    _check_flow_depth(text)
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "not valid YAML"
+            raise YamlProblem(
+                f"YAML syntax error: {problem}", *(_pos(mark) if mark else (1, 1))
+            ) from None
+        except yaml.YAMLError as exc:
+            raise YamlProblem(f"YAML error: {exc}") from None
+        marks = Marks(filename)
+        if node is None:
+            return None, marks
+        builder = _Builder(loader, marks)
+        return builder.build(node, (), 0), marks
+    finally:
+        loader.dispose()
+
+
+def _pos(mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def _check_flow_depth(text: str) -> None:
+    """Reject nesting deep enough to exhaust libyaml's recursive composer before it starts."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                line = text.count("\n", 0, index) + 1
+                raise YamlProblem(f"brackets nested more than {MAX_FLOW_DEPTH} deep; a bank never needs that", line)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    for number, line in enumerate(text.splitlines(), 1):
+        # block nesting shows as indentation or as "- - - x"; both are bounded by this prefix
+        prefix = len(line) - len(line.lstrip(" -"))
+        if prefix > MAX_INDENT:
+            raise YamlProblem(f"line indented or nested {prefix} columns deep; at most {MAX_INDENT}", number)
+
+
+class _Builder:
+    def __init__(self, loader, marks: Marks):
+        self.loader = loader
+        self.marks = marks
+        self.nodes = 0
+
+    def build(self, node, path: tuple, depth: int):
+        import yaml
+
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise YamlProblem(
+                f"the file expands to more than {MAX_NODES:,} values (an alias bomb?); write the values out",
+                *_pos(node.start_mark),
+            )
+        if depth > MAX_DEPTH:
+            raise YamlProblem(f"values nested more than {MAX_DEPTH} deep", *_pos(node.start_mark))
+        self.marks.positions.setdefault(path, _pos(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise self._bad_tag(node)
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self._bad_tag(node)
+            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        if node.tag not in SCALAR_TAGS:
+            raise self._bad_tag(node)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise YamlProblem(f"cannot read value: {getattr(exc, 'problem', exc)}", *_pos(node.start_mark)) from None
+
+    def _mapping(self, node, path: tuple, depth: int) -> dict:
+        import yaml
+
+        result: dict = {}
+        seen: dict = {}
+        for key_node, value_node in _merged_pairs(node):
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem("a mapping key must be plain text", *_pos(key_node.start_mark))
+            key = self.build(key_node, path + ("<key>",), depth + 1)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise YamlProblem(f"a mapping key must be plain text, not {key!r}", *_pos(key_node.start_mark))
+            if key in seen:
+                first = seen[key]
+                raise YamlProblem(
+                    f"key {key!r} appears twice (first at line {first[0]}); keep one",
+                    *_pos(key_node.start_mark),
+                )
+            seen[key] = _pos(key_node.start_mark)
+            self.marks.positions[path + (key,)] = _pos(key_node.start_mark)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+        self.marks.positions.pop(path + ("<key>",), None)
+        return result
+
+    def _bad_tag(self, node):
+        return YamlProblem(
+            f"YAML tag {node.tag!r} is not allowed; banks hold plain text, numbers, lists and mappings (quote the value to make it text)",
+            *_pos(node.start_mark),
+        )
+
+
+def _merged_pairs(node):
+    """Key/value node pairs, with YAML merge keys (``<<: *defaults``) expanded, own keys winning."""
+    import yaml
+
+    own, merged = [], []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise YamlProblem("'<<' must merge a mapping", *_pos(source.start_mark))
+                merged.extend(_merged_pairs(source))
+        else:
+            own.append((key_node, value_node))
+    own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+    return own + [(k, v) for k, v in merged if k.value not in own_keys and not own_keys.add(k.value)]
