@@ -82,5 +82,35 @@ def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders 
         raise typer.Exit(1)
 
 
+@app.command()
+def practice(
+    topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable)."),
+    count: int = typer.Option(10, "--count", "-n", min=1, max=500, help="How many questions."),
+    bank: list[Path] = BankOption,
+    difficulty: list[str] = typer.Option(None, "--difficulty", "-d", help="easy, medium or hard (repeatable)."),
+    new: bool = typer.Option(False, "--new", help="Only questions you have never seen."),
+    mistakes: bool = typer.Option(False, "--mistakes", help="Only questions you last answered wrong."),
+    seed: int = typer.Option(None, "--seed", help="Reproducible order and variants."),
+    exam: bool = typer.Option(False, "--exam", help="No feedback until the end, then a scored report."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not record progress."),
+    lang: str = typer.Option("en", "--lang", help="Language of the questions, where a bank has it."),
+):
+    """Practice: due reviews first, then new questions, scheduled by spaced repetition.
+
+    At a prompt: ? hint, s skip, q quit, o overrule the previous grading.
+    Answers can be piped, one per line.
+
+    Example: mlquiz practice -t lstm -n 5
+    """
+    from mlquiz import render, session
+
+    options = session.PracticeOptions(count=count, topics=tuple(topic or ()), difficulties=tuple(difficulty or ()),
+                                      mode=session.mode_from_flags(new, mistakes), seed=seed, exam=exam, lang=lang)
+    summary = session.practice(options, bank or [], save=not no_save, ui=render.TerminalUI(exam=exam))
+    render.practice_summary(summary, exam)
+    if summary.ended_by == "interrupt":
+        raise typer.Exit(130)
+
+
 def main() -> None:
     app()

@@ -125,3 +125,129 @@ def demo_result(spec, values: dict, as_json: bool) -> None:
     out = console()
     out.print(f"[bold]{spec.title}[/]  [dim]{spec.command(values)}[/]")
     out.print(registry.render(spec, result))
+
+
+# ----- practice
+class TerminalUI:
+    """The practice session's screen: rich output, one input line per prompt."""
+
+    def __init__(self, out=None, exam: bool = False):
+        self.out = out or console()
+        self.exam = exam
+
+    def show_question(self, item, number: int, total: int) -> None:
+        from rich.markup import escape
+        from rich.panel import Panel
+
+        from mlquiz.grading import LETTERS
+
+        q = item.question
+        body = escape(item.prompt)
+        if item.options:
+            body += "\n\n" + "\n".join(f"  [bold]{LETTERS[i]})[/] {escape(o)}" for i, o in enumerate(item.options))
+        if q.type == "numeric" and item.unit:
+            body += f"\n\n[dim]unit: {escape(item.unit)}[/]"
+        title = f"{number}/{total} · {q.topic} · {q.difficulty} · {q.type}"
+        self.out.print(Panel(body, title=title, title_align="left", border_style="cyan"))
+
+    def ask(self, item, revealed: bool) -> str:
+        kind = item.question.type
+        hints = {
+            "choice": "letter", "multi": "letters, e.g. a,c", "truefalse": "t/f", "numeric": "number",
+            "text": "answer", "recall": "1 again · 2 hard · 3 good · 4 easy" + ("" if revealed else " · Enter reveals"),
+        }
+        return self.out.input(f"[bold cyan]{hints[kind]}[/] [dim](? hint · s skip · q quit)[/] > ")
+
+    def problem(self, message: str) -> None:
+        from rich.markup import escape
+
+        self.out.print(f"[yellow]{escape(message)}[/]")
+
+    def skipped(self, problems) -> None:
+        print_problems(problems, heading="skipped")
+
+    def show_hint(self, item) -> None:
+        self.out.print(f"[magenta]hint:[/] {item.hint}" if item.hint else "[dim]no hint for this one[/]")
+
+    def reveal(self, item) -> None:
+        from rich.markup import escape
+
+        self.out.print(f"[bold]answer:[/] {escape(item.answer_text)}")
+        if not self.exam:
+            self._explain(item)
+
+    def show_feedback(self, item, verdict) -> None:
+        from rich.markup import escape
+
+        if verdict.correct:
+            self.out.print(f"[bold green]✓ right[/]  [dim]({escape(verdict.given)})[/]")
+        else:
+            self.out.print(f"[bold red]✗ wrong[/]  you said {escape(verdict.given)}; "
+                           f"the answer is [bold]{escape(item.answer_text)}[/]")
+        for missed in verdict.missed:
+            self.out.print(f"  [red]missed:[/] {escape(missed)}")
+        for extra in verdict.extra:
+            self.out.print(f"  [red]not right:[/] {escape(extra)}")
+        self._explain(item)
+        self.out.print("[dim](disagree with the grading? type o at the next prompt)[/]")
+
+    def _explain(self, item) -> None:
+        from rich.markup import escape
+
+        self.out.print(escape(item.explanation))
+        if item.proof_command:
+            value = f"  → {escape(item.proof_value)}" if item.proof_value else ""
+            self.out.print(f"[dim]see why:[/] [cyan]{escape(item.proof_command)}[/]{value}")
+        self.out.print()
+
+    def overruled(self, item, correct: bool) -> None:
+        self.out.print(f"[yellow]overruled:[/] {item.id} now counts as {'right' if correct else 'wrong'}")
+
+    def wait_for_end(self, session) -> None:
+        """After the last question, one more prompt so the last grading can be overruled too."""
+        while session.last_graded is not None and not session.options.exam:
+            response = self.out.input("[dim]Enter for your summary (o overrules the last grading)[/] > ")
+            if response.strip().casefold() != "o":
+                return
+            session.overrule()
+            return
+
+
+def practice_summary(summary, exam: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    if exam and summary.reviewed:
+        report = Table(title="exam report")
+        for column in ("#", "question", "you", "answer", ""):
+            report.add_column(column)
+        for number, answer in enumerate(summary.reviewed, 1):
+            right = answer.verdict.correct if answer.verdict else (answer.rating or 0) >= 3
+            given = answer.verdict.given if answer.verdict else f"rated {answer.rating}"
+            report.add_row(str(number), answer.item.id, escape(given), escape(answer.item.answer_text),
+                           "[green]✓[/]" if right else "[red]✗[/]")
+        out.print(report)
+        for answer in summary.reviewed:
+            if answer.verdict and not answer.verdict.correct:
+                out.print(f"[bold]{answer.item.id}[/]: {escape(answer.item.explanation)}")
+    table = Table(title="session summary")
+    for column in ("topic", "answered", "right", "score"):
+        table.add_column(column, justify="left" if column == "topic" else "right")
+    total = right_total = 0
+    for topic, (n, right) in summary.by_topic().items():
+        table.add_row(topic, str(n), str(right), f"{right / n:.0%}")
+        total, right_total = total + n, right_total + right
+    skipped = sum(1 for a in summary.answers if a.skipped)
+    if total:
+        table.add_row("[bold]all[/]", str(total), str(right_total), f"[bold]{right_total / total:.0%}[/]")
+        out.print(table)
+    minutes, seconds = divmod(int(summary.finished - summary.started), 60)
+    ended = {"quit": "you quit", "eof": "end of input", "interrupt": "interrupted"}.get(summary.ended_by)
+    line = f"{total} answered, {skipped} skipped in {minutes}m {seconds:02d}s"
+    out.print(line + (f" ({ended}; every answer is saved)" if ended else ""))
+    if summary.weakest_topic:
+        out.print(f"weakest topic: [bold]{summary.weakest_topic}[/]  (mlquiz practice -t {summary.weakest_topic})")
+    if summary.next_due:
+        out.print(f"due in the next 24 hours: {summary.due_next_day}; next review "
+                  f"{summary.next_due.strftime('%Y-%m-%d %H:%M')} UTC")

@@ -1,0 +1,243 @@
+"""The progress store: SQLite under ``$MLQUIZ_HOME`` (else the platform's user data folder).
+
+Every answer is one transaction, committed the moment it is given, so Ctrl-C, the end of input or
+a killed process lose nothing already answered. WAL mode and ``BEGIN IMMEDIATE`` let two
+sessions write at once: each review reads and updates its card inside its own transaction. A
+database we cannot read is reported with its path and never overwritten, moved or deleted.
+Schema changes are numbered migrations recorded in ``_mlquiz_migrations``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mlquiz.errors import StoreError
+
+DB_NAME = "progress.db"
+BUSY_TIMEOUT_MS = 10_000  # another session's write takes milliseconds; wait rather than fail
+
+
+def data_dir() -> Path:
+    env = os.environ.get("MLQUIZ_HOME")
+    if env:
+        return Path(env).expanduser()
+    import typer
+
+    return Path(typer.get_app_dir("mlquiz"))
+
+
+def default_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+# ----- migrations: append new ones; never edit one that has shipped
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # not executescript(): it commits first, which would break the migration's transaction
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE cards (
+            question_id TEXT PRIMARY KEY,
+            topic TEXT NOT NULL,
+            card TEXT NOT NULL,          -- fsrs Card as JSON
+            due TEXT NOT NULL,           -- ISO UTC, copied out of card for indexing
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX cards_due ON cards(due);
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            question_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            variant INTEGER NOT NULL DEFAULT 0,
+            rating INTEGER NOT NULL,     -- 1 again, 2 hard, 3 good, 4 easy
+            correct INTEGER,             -- 1/0 for graded questions, NULL for self-rated recall
+            response TEXT,
+            reviewed_at TEXT NOT NULL,   -- ISO UTC
+            duration_ms INTEGER,
+            session TEXT,
+            card_before TEXT,            -- the card before this review, so a grading can be overruled
+            overruled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX reviews_question ON reviews(question_id, reviewed_at);
+        CREATE INDEX reviews_time ON reviews(reviewed_at);
+        """
+    )
+
+
+MIGRATIONS = [m001_initial]
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    id: int
+    question_id: str
+    correct: bool | None
+    rating: int
+
+
+class Store:
+    """Progress for one user. ``save=False`` reads existing progress but never writes."""
+
+    def __init__(self, path: Path | str | None = None, *, save: bool = True):
+        self.path = Path(path) if path is not None else default_path()
+        self.save = save
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        where = str(self.path)
+        if not self.save and not self.path.exists():
+            db = sqlite3.connect(":memory:")
+            self._migrate(db)
+            return db
+        try:
+            if self.save:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            uri = f"file:{self.path}" + ("" if self.save else "?mode=ro")
+            db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails on a file that is not SQLite
+            if self.save:
+                db.execute("PRAGMA journal_mode = WAL")
+                self._migrate(db)
+            else:
+                self._check_schema(db)
+        except OSError as exc:
+            raise StoreError(f"{where}: cannot create the progress folder ({exc.strerror}); set MLQUIZ_HOME to a "
+                             "writable folder, or use --no-save") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(where, exc)) from None
+        return db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS _mlquiz_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        applied = {row[0] for row in db.execute("SELECT name FROM _mlquiz_migrations")}
+        known = {m.__name__ for m in MIGRATIONS}
+        if applied - known:
+            raise StoreError(f"{self.path}: written by a newer mlquiz (migrations {sorted(applied - known)}); "
+                             "upgrade mlquiz to use it")
+        for migration in MIGRATIONS:
+            if migration.__name__ in applied:
+                continue
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # another session may have applied it while we waited for the lock
+                if not db.execute("SELECT 1 FROM _mlquiz_migrations WHERE name = ?", (migration.__name__,)).fetchone():
+                    migration(db)
+                    db.execute("INSERT INTO _mlquiz_migrations VALUES (?, datetime('now'))", (migration.__name__,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def _check_schema(self, db: sqlite3.Connection) -> None:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"cards", "reviews"} <= tables:
+            raise StoreError(f"{self.path}: not an mlquiz progress database; point MLQUIZ_HOME elsewhere")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ----- reads
+    def card_json(self, question_id: str) -> str | None:
+        row = self.db.execute("SELECT card FROM cards WHERE question_id = ?", (question_id,)).fetchone()
+        return row[0] if row else None
+
+    def cards(self) -> dict[str, tuple[str, str, str]]:
+        """question_id -> (topic, card JSON, due ISO)."""
+        return {qid: (topic, card, due) for qid, topic, card, due in
+                self.db.execute("SELECT question_id, topic, card, due FROM cards")}
+
+    def last_results(self) -> dict[str, bool | None]:
+        """Each question's most recent graded result (overruled reviews count as corrected)."""
+        rows = self.db.execute(
+            """SELECT question_id, correct FROM reviews r
+               WHERE id = (SELECT max(id) FROM reviews WHERE question_id = r.question_id)"""
+        )
+        return {qid: (None if correct is None else bool(correct)) for qid, correct in rows}
+
+    def review_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+
+    # ----- writes
+    def record(self, *, question_id: str, topic: str, variant: int, rating: int, correct: bool | None,
+               response: str, now: datetime, duration_ms: int | None, session: str, apply_review) -> int | None:
+        """Record one answer and update its card in one transaction; returns the review's id.
+
+        ``apply_review(card_json_or_None) -> (new_card_json, due_iso)`` runs inside the transaction,
+        so a concurrent session's update of the same card is never lost.
+        """
+        if not self.save:
+            return None
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                before = self.card_json(question_id)
+                card, due = apply_review(before)
+                cursor = self.db.execute(
+                    """INSERT INTO reviews (question_id, topic, variant, rating, correct, response, reviewed_at,
+                                            duration_ms, session, card_before)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (question_id, topic, variant, rating, None if correct is None else int(correct), response,
+                     now.isoformat(), duration_ms, session, before),
+                )
+                self._put_card(question_id, topic, card, due, now)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(str(self.path), exc)) from None
+        return cursor.lastrowid
+
+    def overrule(self, review_id: int, *, rating: int, correct: bool, now: datetime, apply_review) -> None:
+        """Replace a review's grading: the card is recomputed from its state before that review."""
+        if not self.save or review_id is None:
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.db.execute("SELECT question_id, topic, card_before FROM reviews WHERE id = ?",
+                                      (review_id,)).fetchone()
+                question_id, topic, before = row
+                card, due = apply_review(before)
+                self.db.execute("UPDATE reviews SET rating = ?, correct = ?, overruled = 1 WHERE id = ?",
+                                (rating, int(correct), review_id))
+                self._put_card(question_id, topic, card, due, now)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(str(self.path), exc)) from None
+
+    def _put_card(self, question_id, topic, card, due, now) -> None:
+        self.db.execute(
+            """INSERT INTO cards (question_id, topic, card, due, updated_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(question_id) DO UPDATE SET topic = excluded.topic, card = excluded.card,
+               due = excluded.due, updated_at = excluded.updated_at""",
+            (question_id, topic, card, due, now.isoformat()),
+        )
+
+
+def _explain(where: str, exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return (f"{where}: the progress database is unreadable ({text}); it has been left untouched: move it "
+                "aside to start fresh, or set MLQUIZ_HOME to another folder")
+    if "readonly" in text or "unable to open" in text:
+        return f"{where}: cannot write progress ({text}); set MLQUIZ_HOME to a writable folder, or use --no-save"
+    if "full" in text:
+        return f"{where}: the disk is full ({text}); answers before this one are saved; free some space"
+    if "locked" in text or "busy" in text:
+        return f"{where}: the database stayed locked by another session ({text}); try again"
+    return f"{where}: database error ({text})"
