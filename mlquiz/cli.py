@@ -112,5 +112,17 @@ def practice(
         raise typer.Exit(130)
 
 
+@app.command()
+def stats(bank: list[Path] = BankOption, json: bool = JsonOption):
+    """Progress per topic: seen, accuracy, due now and within 7 days, recall probability; 30 days of activity.
+
+    Example: mlquiz stats --json
+    """
+    from mlquiz import render
+    from mlquiz.stats import load_stats
+
+    render.stats_report(load_stats(bank or []), json)
+
+
 def main() -> None:
     app()

@@ -251,3 +251,34 @@ def practice_summary(summary, exam: bool) -> None:
     if summary.next_due:
         out.print(f"due in the next 24 hours: {summary.due_next_day}; next review "
                   f"{summary.next_due.strftime('%Y-%m-%d %H:%M')} UTC")
+
+
+def stats_report(stats, as_json: bool) -> None:
+    from rich.console import Group
+    from rich.table import Table
+
+    if as_json:
+        print_json(stats.to_dict())
+        return
+    table = Table(title=f"progress: {stats.reviews} reviews")
+    for column in ("topic", "questions", "seen", "accuracy", "due now", "due 7d", "recall"):
+        table.add_column(column, justify="left" if column == "topic" else "right")
+    for t in stats.topics:
+        table.add_row(t.topic, str(t.questions), str(t.seen),
+                      "-" if t.accuracy is None else f"{t.accuracy:.0%}", str(t.due_now), str(t.due_7_days),
+                      "-" if t.recall_probability is None else f"{t.recall_probability:.0%}")
+    console().print(Group(table, activity_chart(stats.activity)))
+
+
+def activity_chart(activity):
+    """Reviews per day over the last 30 days as one line of block characters."""
+    from rich.text import Text
+
+    blocks = " ▁▂▃▄▅▆▇█"
+    top = max((n for _, n in activity), default=0)
+    bars = "".join(blocks[0 if n == 0 else max(1, round(8 * n / top))] for _, n in activity) if top else \
+        "·" * len(activity)
+    first, last = (activity[0][0], activity[-1][0]) if activity else ("", "")
+    text = Text(f"activity, {first} .. {last} (max {top}/day)\n")
+    text.append(bars, style="green")
+    return text

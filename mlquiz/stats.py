@@ -1,0 +1,94 @@
+"""``mlquiz stats``: progress per topic and recent activity, computed from the store.
+
+SQL does the counting (fast with 100,000 reviews); recall probability comes from each reviewed
+card's FSRS state at ``now``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mlquiz import scheduler
+
+ACTIVITY_DAYS = 30
+
+
+@dataclass
+class TopicStats:
+    topic: str
+    questions: int = 0
+    seen: int = 0
+    graded: int = 0
+    correct: int = 0
+    due_now: int = 0
+    due_7_days: int = 0
+    recall_sum: float = 0.0
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.graded if self.graded else None
+
+    @property
+    def recall_probability(self) -> float | None:
+        return self.recall_sum / self.seen if self.seen else None
+
+    def to_dict(self) -> dict:
+        return {"topic": self.topic, "questions": self.questions, "seen": self.seen, "accuracy": self.accuracy,
+                "due_now": self.due_now, "due_7_days": self.due_7_days,
+                "recall_probability": self.recall_probability, "graded_reviews": self.graded}
+
+
+@dataclass
+class Stats:
+    topics: list[TopicStats]
+    activity: list[tuple[str, int]] = field(default_factory=list)  # (YYYY-MM-DD, reviews), oldest first
+    reviews: int = 0
+
+    def to_dict(self) -> dict:
+        return {"topics": [t.to_dict() for t in self.topics], "reviews": self.reviews,
+                "activity": [{"date": d, "reviews": n} for d, n in self.activity]}
+
+
+def compute_stats(questions, store, now: datetime) -> Stats:
+    topic_of = {q.id: q.topic for q in questions}
+    by_topic: dict[str, TopicStats] = {}
+
+    def entry(topic: str) -> TopicStats:
+        return by_topic.setdefault(topic, TopicStats(topic))
+
+    for question in questions:
+        entry(question.topic).questions += 1
+    fsrs = scheduler.make_scheduler()
+    week = (now + timedelta(days=7)).isoformat()
+    for qid, (stored_topic, card_json, due) in store.cards().items():
+        stats = entry(topic_of.get(qid, stored_topic))
+        stats.seen += 1
+        stats.due_now += due <= now.isoformat()
+        stats.due_7_days += due <= week
+        stats.recall_sum += scheduler.recall_probability(fsrs, scheduler.card_from_json(card_json), now)
+    rows = store.db.execute("SELECT question_id, topic, count(correct), coalesce(sum(correct), 0) FROM reviews "
+                            "GROUP BY question_id")
+    for qid, stored_topic, graded, correct in rows:
+        stats = entry(topic_of.get(qid, stored_topic))
+        stats.graded += graded
+        stats.correct += correct
+    start = (now - timedelta(days=ACTIVITY_DAYS - 1)).date()
+    counts = dict(store.db.execute(
+        "SELECT substr(reviewed_at, 1, 10) AS day, count(*) FROM reviews WHERE reviewed_at >= ? GROUP BY day",
+        (start.isoformat(),)))
+    activity = [((start + timedelta(days=i)).isoformat(), counts.get((start + timedelta(days=i)).isoformat(), 0))
+                for i in range(ACTIVITY_DAYS)]
+    return Stats(sorted(by_topic.values(), key=lambda t: t.topic), activity, store.review_count())
+
+
+def load_stats(extra_banks) -> Stats:
+    from mlquiz import catalog
+    from mlquiz.store import Store
+
+    loaded = catalog.load(list(extra_banks))
+    store = Store(save=False)
+    try:
+        return compute_stats(loaded.questions, store, scheduler.utc_now())
+    finally:
+        store.close()
