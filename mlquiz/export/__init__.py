@@ -1,0 +1,90 @@
+"""Export banks to other tools: Anki (.apkg), Moodle GIFT and a Markdown study sheet.
+
+Every exporter takes concrete items: a parameterized question becomes ``variants`` of its
+variants (the first ones, so exports are reproducible), each with its numbers computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlquiz.errors import MlquizError
+
+FORMATS = ("anki", "gift", "markdown")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    questions: int
+    items: int
+    skipped_banks: int
+
+
+def select_banks(loaded, wanted):
+    """Keep only the banks named by ``wanted`` (a file, a folder or a bank id); all when empty."""
+    import difflib
+
+    from mlquiz.catalog import Catalog
+
+    if not wanted:
+        return loaded
+    paths = [Path(w).resolve() for w in wanted if Path(w).exists()]
+    ids = {str(w) for w in wanted if not Path(w).exists()}
+    known = {b.id for b in loaded.banks}
+    for bank_id in ids - known:
+        close = difflib.get_close_matches(bank_id, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise MlquizError(f"--bank {bank_id!r} is neither a file nor a bank id; {hint}banks: {', '.join(sorted(known))}")
+    banks = [b for b in loaded.banks if b.id in ids
+             or any(Path(b.path).resolve() == p or p in Path(b.path).resolve().parents for p in paths)]
+    return Catalog(banks, loaded.problems)
+
+
+def export_items(catalog, *, topics=(), variants: int = 1):
+    """(bank, items) pairs for the catalog's banks, filtered by topic, with ``variants`` per question."""
+    from mlquiz.items import make_item
+
+    known = {q.topic for q in catalog.questions}
+    unknown = [t for t in topics if t not in known]
+    if unknown:
+        raise MlquizError(f"no questions on topic {unknown[0]!r}; topics: {', '.join(sorted(known))}")
+    result = []
+    for bank in catalog.banks:
+        items = [make_item(q, v) for q in bank.questions if not topics or q.topic in topics
+                 for v in range(min(variants, q.variant_count))]
+        if items:
+            result.append((bank, items))
+    if not result:
+        raise MlquizError("nothing to export: no question matches")
+    return result
+
+
+def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1, deck_by: str = "bank",
+           warn=None) -> ExportResult:
+    from mlquiz import catalog
+
+    if fmt not in FORMATS:
+        raise MlquizError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    loaded = select_banks(catalog.load([Path(b) for b in extra_banks if Path(b).exists()]), extra_banks)
+    if loaded.problems and warn:
+        warn(loaded.problems)
+    groups = export_items(loaded, topics=tuple(topics), variants=variants)
+    if out.parent and not out.parent.exists():
+        raise MlquizError(f"{out.parent}: no such folder; create it first")
+    if fmt == "anki":
+        from mlquiz.export.anki import write_apkg
+
+        write_apkg(groups, out, deck_by=deck_by)
+    elif fmt == "gift":
+        from mlquiz.export.gift import write_gift
+
+        write_gift(groups, out)
+    else:
+        from mlquiz.export.markdown import write_markdown
+
+        write_markdown(groups, out)
+    items = [item for _, group in groups for item in group]
+    return ExportResult(out, len({i.id for i in items}), len(items),
+                        len({p.file for p in loaded.problems}))

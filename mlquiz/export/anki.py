@@ -1,0 +1,65 @@
+"""Anki decks with genanki: one deck per bank (or per topic), one note per question variant.
+
+Note GUIDs come from the question id and variant, so re-importing an edited bank updates the
+notes instead of duplicating them; model and deck ids are fixed or derived from names for the
+same reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+
+MODEL_ID = 1_607_392_319  # fixed forever: Anki matches note types by this id
+FIELDS = ["Question", "Answer", "Explanation", "Demo", "QuestionId"]
+CSS = ".card { font-family: sans-serif; font-size: 18px; text-align: left; } .demo { color: #666; font-size: 14px; }"
+
+
+def stable_id(*parts: str) -> int:
+    """A positive 31-bit id from names (Anki ids must fit a signed 64-bit int; we stay small)."""
+    return int.from_bytes(hashlib.sha256("/".join(parts).encode()).digest()[:4], "big") >> 1
+
+
+def note_guid(question_id: str, variant: int) -> str:
+    import genanki
+
+    return genanki.guid_for("mlquiz", question_id, variant)
+
+
+def note_fields(item) -> list[str]:
+    from mlquiz.grading import LETTERS
+
+    prompt = html.escape(item.prompt)
+    if item.options:
+        prompt += "<br><br>" + "<br>".join(f"{LETTERS[i]}) {html.escape(o)}" for i, o in enumerate(item.options))
+    demo = ""
+    if item.proof_command:
+        demo = html.escape(item.proof_command) + (f" → {html.escape(item.proof_value)}" if item.proof_value else "")
+    variant_id = f"{item.id}#{item.variant}" if item.question.vary else item.id
+    return [prompt, html.escape(item.answer_text), html.escape(item.explanation), demo, variant_id]
+
+
+def write_apkg(groups, out, *, deck_by: str = "bank") -> None:
+    import genanki
+
+    model = genanki.Model(
+        MODEL_ID, "mlquiz question", fields=[{"name": f} for f in FIELDS],
+        templates=[{
+            "name": "Card 1",
+            "qfmt": "{{Question}}",
+            "afmt": "{{FrontSide}}<hr id=answer><b>{{Answer}}</b><br><br>{{Explanation}}"
+                    "<div class=demo>{{Demo}}</div>",
+        }],
+        css=CSS,
+    )
+    decks: dict[str, genanki.Deck] = {}
+    for bank, items in groups:
+        for item in items:
+            name = f"mlquiz::{bank.title}" if deck_by == "bank" else f"mlquiz::{item.question.topic}"
+            deck = decks.get(name)
+            if deck is None:
+                deck = decks[name] = genanki.Deck(stable_id("deck", name), name)
+            deck.add_note(genanki.Note(model=model, fields=note_fields(item),
+                                       guid=note_guid(item.id, item.variant),
+                                       tags=[item.question.topic, *item.question.tags]))
+    genanki.Package(list(decks.values())).write_to_file(str(out))

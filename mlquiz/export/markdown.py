@@ -1,0 +1,32 @@
+"""A Markdown study sheet: by topic, each question with its answer, explanation and the demo
+command (and value) behind it."""
+
+from __future__ import annotations
+
+from mlquiz.grading import LETTERS
+
+
+def write_markdown(groups, out) -> None:
+    by_topic: dict[str, list] = {}
+    for _bank, items in groups:
+        for item in items:
+            by_topic.setdefault(item.question.topic, []).append(item)
+    lines = ["# mlquiz study sheet", "",
+             f"{sum(len(v) for v in by_topic.values())} questions. Every number below is computed by the demo "
+             "named with it; run the command to see why.", ""]
+    for topic, items in sorted(by_topic.items()):
+        lines += [f"## {topic}", ""]
+        for item in items:
+            q = item.question
+            variant = f" (variant {item.variant + 1})" if q.vary else ""
+            lines += [f"### {q.id}{variant}", "", f"*{q.difficulty} · {q.type}*", "", item.prompt, ""]
+            for i, option in enumerate(item.options):
+                lines.append(f"- {LETTERS[i]}) {option}")
+            if item.options:
+                lines.append("")
+            unit = f" {item.unit}" if item.unit else ""
+            lines += [f"**Answer:** {item.answer_text}{unit}", "", item.explanation, ""]
+            if item.proof_command:
+                value = f" → `{item.proof_value}`" if item.proof_value else ""
+                lines += [f"Demo: `{item.proof_command}`{value}", ""]
+    out.write_text("\n".join(lines), encoding="utf-8")
