@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -178,41 +179,38 @@ class Store:
         """
         if not self.save:
             return None
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                before = self.card_json(question_id)
-                card, due = apply_review(before)
-                cursor = self.db.execute(
-                    """INSERT INTO reviews (question_id, topic, variant, rating, correct, response, reviewed_at,
-                                            duration_ms, session, card_before)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (question_id, topic, variant, rating, None if correct is None else int(correct), response,
-                     now.isoformat(), duration_ms, session, before),
-                )
-                self._put_card(question_id, topic, card, due, now)
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(str(self.path), exc)) from None
+        with self._transaction():
+            before = self.card_json(question_id)
+            card, due = apply_review(before)
+            cursor = self.db.execute(
+                """INSERT INTO reviews (question_id, topic, variant, rating, correct, response, reviewed_at,
+                                        duration_ms, session, card_before)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (question_id, topic, variant, rating, None if correct is None else int(correct), response,
+                 now.isoformat(), duration_ms, session, before),
+            )
+            self._put_card(question_id, topic, card, due, now)
         return cursor.lastrowid
 
     def overrule(self, review_id: int, *, rating: int, correct: bool, now: datetime, apply_review) -> None:
         """Replace a review's grading: the card is recomputed from its state before that review."""
         if not self.save or review_id is None:
             return
+        with self._transaction():
+            question_id, topic, before = self.db.execute(
+                "SELECT question_id, topic, card_before FROM reviews WHERE id = ?", (review_id,)).fetchone()
+            card, due = apply_review(before)
+            self.db.execute("UPDATE reviews SET rating = ?, correct = ?, overruled = 1 WHERE id = ?",
+                            (rating, int(correct), review_id))
+            self._put_card(question_id, topic, card, due, now)
+
+    @contextmanager
+    def _transaction(self):
+        """One write transaction, taken before reading so that concurrent sessions never lose an update."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                row = self.db.execute("SELECT question_id, topic, card_before FROM reviews WHERE id = ?",
-                                      (review_id,)).fetchone()
-                question_id, topic, before = row
-                card, due = apply_review(before)
-                self.db.execute("UPDATE reviews SET rating = ?, correct = ?, overruled = 1 WHERE id = ?",
-                                (rating, int(correct), review_id))
-                self._put_card(question_id, topic, card, due, now)
+                yield
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
