@@ -51,12 +51,31 @@ def plugin_bank_dirs() -> list[Path]:
     return folders
 
 
+def load_cached(path: Path):
+    """``load_bank_file`` through the cache: a file with the same bytes is not parsed again."""
+    from mlquiz import cache
+
+    if not cache.enabled():
+        return load_bank_file(path)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load_bank_file(path)  # reports the problem
+    key = cache.bank_key(path, raw)
+    hit = cache.load_bank(key)
+    if hit is not None:
+        return hit
+    result = load_bank_file(path)
+    cache.save_bank(key, result)
+    return result
+
+
 def load(extra: list[Path]) -> Catalog:
     """Every bank from every source; broken files are skipped and their problems kept."""
     banks: list[Bank] = []
     problems: list[Problem] = []
     for path in bank_files(bank_sources(extra)):
-        bank, found = load_bank_file(path)
+        bank, found = load_cached(path)
         if found or bank is None:
             problems.extend(found)
             continue

@@ -22,19 +22,19 @@ class DemoGroup(TyperGroup):
     def list_commands(self, ctx) -> list[str]:
         from mlquiz import registry
 
-        return list(registry.all_demos())
+        return list(registry.demo_sources())
 
     def get_command(self, ctx, name: str):
         from mlquiz import registry
 
-        if name not in registry.all_demos():
+        if name not in registry.demo_sources():
             return None
         return demo_command(registry.get_demo(name))
 
     def resolve_command(self, ctx, args):
         from mlquiz import registry
 
-        if args and not args[0].startswith("-") and args[0] not in registry.all_demos():
+        if args and not args[0].startswith("-") and args[0] not in registry.demo_sources():
             registry.get_demo(args[0])  # raises UnknownDemoError with a did-you-mean
         return super().resolve_command(ctx, args)
 

@@ -47,37 +47,49 @@ def pick(text: dict | None, lang: str) -> str | None:
     return text.get(lang) or text["en"]
 
 
-def demo_value(ref: DemoRef, variant: dict):
-    """The value at ``ref.key`` of the demo run with ``ref.params`` filled from ``variant``."""
-    from mlquiz import registry
+def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
+    """The value at ``ref.key`` of the demo run with ``ref.params`` filled from ``variant``.
+
+    With ``cached`` a value computed by an earlier run is reused (see cache.py), so showing a
+    question does not import numpy; ``verify`` passes ``cached=False`` to recompute everything.
+    """
+    from mlquiz import cache, registry
 
     params = resolve_params(ref, variant)
+    use_cache = cached and cache.enabled()
+    if use_cache:
+        value = cache.get_value(ref.demo, params, ref.key)
+        if value is not cache.MISSING:
+            return value
     data = registry.run_json(ref.demo, params)
     try:
-        return registry.lookup(data, ref.key)
+        value = registry.lookup(data, ref.key)
     except KeyError:
         raise DemoValueError(f"demo {ref.demo!r} gives no value at key {ref.key!r}") from None
+    if use_cache:
+        cache.put_value(ref.demo, params, ref.key, value)
+    return value
 
 
-def numeric_value(ref: DemoRef, variant: dict) -> float | int:
-    value = demo_value(ref, variant)
+def numeric_value(ref: DemoRef, variant: dict, *, cached: bool = True) -> float | int:
+    value = demo_value(ref, variant, cached=cached)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise DemoValueError(f"demo {ref.demo!r} key {ref.key!r} is {value!r}, not a finite number")
     return value
 
 
-def make_item(question: Question, variant: int = 0, lang: str = "en") -> Item:
+def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached: bool = True) -> Item:
     variables = dict(question.vary[variant]) if question.vary else {}
     shown = {name: format_number(value) for name, value in variables.items()}
     for name, ref in question.values.items():
-        value = demo_value(ref, variables)
+        value = demo_value(ref, variables, cached=cached)
         shown[name] = format_number(value, ref.digits)
     answer = question.answer
     answer_text = ""
     tolerance = question.tolerance
     if question.type == "numeric":
         if question.answer_from is not None:
-            answer = numeric_value(question.answer_from, variables)
+            answer = numeric_value(question.answer_from, variables, cached=cached)
             digits = question.answer_from.digits
         else:
             digits = None
@@ -116,7 +128,7 @@ def make_item(question: Question, variant: int = 0, lang: str = "en") -> Item:
         params = resolve_params(proof, variables)
         proof_command = registry.get_demo(proof.demo).command(params)
         if proof.key:
-            value = demo_value(proof, variables)
+            value = demo_value(proof, variables, cached=cached)
             proof_value = f"{proof.key} = {format_number(value, proof.digits) if isinstance(value, (int, float)) else value}"
     return Item(
         question=question, variant=variant, variables=variables, prompt=text(question.prompt),

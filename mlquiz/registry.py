@@ -29,23 +29,27 @@ def builtin_demo_dirs() -> list[Path]:
 
 
 @lru_cache(maxsize=1)
-def all_demos() -> dict[str, DemoSpec]:
-    """Every demo by CLI name, built-in ones first, in name order."""
-    demos: dict[str, DemoSpec] = {}
+def demo_sources() -> dict[str, tuple[str, Path]]:
+    """Every demo's CLI name -> (module, source file), found without reading any of them."""
+    sources: dict[str, tuple[str, Path]] = {}
     for folder in builtin_demo_dirs():
         for path in sorted(folder.glob("*.py")):
-            if path.stem.startswith("_"):
-                continue
-            name = path.stem.replace("_", "-")
-            demos[name] = read_spec(name, f"mlquiz.demos.{path.stem}", path)
+            if not path.stem.startswith("_"):
+                sources[path.stem.replace("_", "-")] = (f"mlquiz.demos.{path.stem}", path)
     for name, module in _plugin_modules():
-        if name in demos:
+        if name in sources:
             raise MlquizError(f"plugin demo {name!r} ({module}) clashes with a demo of the same name; rename it")
         spec = importlib.util.find_spec(module)
         if spec is None or not spec.origin:
             raise MlquizError(f"plugin demo {name!r}: module {module!r} cannot be found; reinstall its package")
-        demos[name] = read_spec(name, module, Path(spec.origin))
-    return demos
+        sources[name] = (module, Path(spec.origin))
+    return sources
+
+
+@lru_cache(maxsize=None)
+def _spec(name: str) -> DemoSpec:
+    module, path = demo_sources()[name]
+    return read_spec(name, module, path)
 
 
 def _plugin_modules() -> list[tuple[str, str]]:
@@ -54,11 +58,17 @@ def _plugin_modules() -> list[tuple[str, str]]:
     return sorted((ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP))
 
 
+def all_demos() -> dict[str, DemoSpec]:
+    """Every demo by CLI name, built-in ones first, in name order (reads every demo's metadata)."""
+    return {name: _spec(name) for name in demo_sources()}
+
+
 def get_demo(name: str) -> DemoSpec:
-    demos = all_demos()
-    if name in demos:
-        return demos[name]
-    close = difflib.get_close_matches(name, demos, n=1)
+    """One demo's metadata; only its own source file is read."""
+    sources = demo_sources()
+    if name in sources:
+        return _spec(name)
+    close = difflib.get_close_matches(name, sources, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else "; run 'mlquiz demo' to list them"
     raise UnknownDemoError(f"unknown demo {name!r}{hint}")
 

@@ -94,14 +94,14 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool]:
     for variant in range(question.variant_count):
         where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
         try:
-            item = make_item(question, variant)
+            item = make_item(question, variant, cached=False)
         except (MlquizError, TemplateError, KeyError) as exc:
             report(f"{exc}{where}")
             continue
         checks += refs
         if question.type == "numeric" and question.answer_from is None and question.demo and question.demo.key:
             try:
-                expected = demo_value(question.demo, item.variables)
+                expected = demo_value(question.demo, item.variables, cached=False)
             except DemoValueError as exc:
                 report(str(exc))
                 continue

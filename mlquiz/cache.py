@@ -1,0 +1,103 @@
+"""A disk cache that makes repeated runs fast: parsed banks and demo values.
+
+Both are keyed by content, never by time: a bank by the bytes of its file, a demo value by the
+demo, its parameters and a fingerprint of every demo source file (and mlquiz's version). Change a
+bank or a demo and its entries simply stop matching. ``verify`` never reads the cache: it always
+recomputes. The cache lives in ``$MLQUIZ_HOME/cache``; if it cannot be written, it is skipped.
+Set ``MLQUIZ_NO_CACHE=1`` to turn it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from functools import lru_cache
+from pathlib import Path
+
+from mlquiz import __version__
+
+VALUES_FILE = "demo-values.json"
+MISSING = object()  # a cache miss (None is a valid demo value)
+
+
+def enabled() -> bool:
+    return not os.environ.get("MLQUIZ_NO_CACHE")
+
+
+def cache_dir() -> Path:
+    from mlquiz.store import data_dir
+
+    return data_dir() / "cache"
+
+
+@lru_cache(maxsize=1)
+def demo_fingerprint() -> str:
+    """Changes whenever any demo source (built-in or plugin) or mlquiz itself changes."""
+    from mlquiz import registry
+
+    digest = hashlib.sha256(__version__.encode())
+    folders = {path.parent for _module, path in registry.demo_sources().values()}
+    for folder in sorted(folders | set(registry.builtin_demo_dirs())):
+        for path in sorted(folder.glob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def bank_key(path: Path, raw: bytes) -> str:
+    # the validator consults demo metadata, so a demo change invalidates parsed banks too
+    return hashlib.sha256(raw + str(path.resolve()).encode() + demo_fingerprint().encode()).hexdigest()[:32]
+
+
+def load_bank(key: str):
+    try:
+        with open(cache_dir() / "banks" / f"{key}.pickle", "rb") as handle:
+            return pickle.load(handle)  # our own folder, written by us
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+
+
+def save_bank(key: str, value) -> None:
+    _write(cache_dir() / "banks" / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _values_path() -> Path:
+    return cache_dir() / VALUES_FILE
+
+
+@lru_cache(maxsize=1)
+def _values() -> dict:
+    try:
+        data = json.loads(_values_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data.get("entries", {}) if data.get("fingerprint") == demo_fingerprint() else {}
+
+
+def value_key(demo: str, params: dict, key: str) -> str:
+    return json.dumps([demo, sorted(params.items()), key], default=str)
+
+
+def get_value(demo: str, params: dict, key: str):
+    return _values().get(value_key(demo, params, key), MISSING)
+
+
+def put_value(demo: str, params: dict, key: str, value) -> None:
+    entries = _values()
+    entries[value_key(demo, params, key)] = value
+    _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint(), "entries": entries}).encode())
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Atomic replace, so a concurrent reader never sees half a file; failures are ignored."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    except OSError:
+        pass
+
+
