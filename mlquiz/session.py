@@ -123,7 +123,7 @@ class Session:
         self.ui = ui
         self.options = options
         self.clock = clock or scheduler.utc_now
-        self.fsrs = scheduler.make_scheduler()
+        self._fsrs = None  # made at the first answer: fsrs's import is not on the way to the first question
         self.session_id = uuid.uuid4().hex[:12]
         self.summary = Summary()
         self.last_graded: Answer | None = None
@@ -211,6 +211,12 @@ class Session:
             duration_ms=int((time.monotonic() - started) * 1000), session=self.session_id,
             apply_review=self._reviewer(item.id, rating, now),
         )
+
+    @property
+    def fsrs(self):
+        if self._fsrs is None:
+            self._fsrs = scheduler.make_scheduler()
+        return self._fsrs
 
     def _reviewer(self, question_id: str, rating, now: datetime):
         def apply(card_json: str | None):

@@ -9,6 +9,7 @@ the last one silently), alias expansions past a size limit and nesting past a de
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_BYTES = 16 * 1024 * 1024  # a 10,000-question bank is ~5 MB; anything much larger is not a bank
@@ -18,7 +19,12 @@ MAX_FLOW_DEPTH = 100  # checked on the raw text before libyaml's recursive parse
 MAX_INDENT = 400  # columns of leading spaces and "- " markers; likewise
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+_DEEP_PREFIX = re.compile(r"^[ -]{%d,}" % (MAX_INDENT + 1), re.M)
 SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
+
+
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -79,20 +85,18 @@ def _pos(mark) -> tuple[int, int]:
 
 def _check_flow_depth(text: str) -> None:
     """Reject nesting deep enough to exhaust libyaml's recursive composer before it starts."""
-    depth = 0
-    for index, char in enumerate(text):
-        if char in "[{":
-            depth += 1
+    if text.count("[") + text.count("{") > MAX_FLOW_DEPTH:  # only then can the depth exceed it
+        depth = 0
+        for match in _BRACKETS.finditer(text):
+            depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
             if depth > MAX_FLOW_DEPTH:
-                line = text.count("\n", 0, index) + 1
+                line = text.count("\n", 0, match.start()) + 1
                 raise YamlProblem(f"brackets nested more than {MAX_FLOW_DEPTH} deep; a bank never needs that", line)
-        elif char in "]}":
-            depth = max(0, depth - 1)
-    for number, line in enumerate(text.splitlines(), 1):
-        # block nesting shows as indentation or as "- - - x"; both are bounded by this prefix
-        prefix = len(line) - len(line.lstrip(" -"))
-        if prefix > MAX_INDENT:
-            raise YamlProblem(f"line indented or nested {prefix} columns deep; at most {MAX_INDENT}", number)
+    # block nesting shows as indentation or as "- - - x"; both are bounded by this prefix
+    deep = _DEEP_PREFIX.search(text)
+    if deep:
+        line = text.count("\n", 0, deep.start()) + 1
+        raise YamlProblem(f"line indented or nested more than {MAX_INDENT} columns deep", line)
 
 
 class _Builder:
@@ -121,10 +125,12 @@ class _Builder:
             if node.tag != "tag:yaml.org,2002:seq":
                 raise self._bad_tag(node)
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        if node.tag == _STR:
+            return node.value  # most scalars in a bank are text: skip the constructor's bookkeeping
         if node.tag not in SCALAR_TAGS:
             raise self._bad_tag(node)
         try:
-            return self.loader.construct_object(node, deep=True)
+            return self.loader.yaml_constructors[node.tag](self.loader, node)
         except yaml.YAMLError as exc:
             raise YamlProblem(f"cannot read value: {getattr(exc, 'problem', exc)}", *_pos(node.start_mark)) from None
 
