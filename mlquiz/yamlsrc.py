@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 MAX_BYTES = 16 * 1024 * 1024  # a 10,000-question bank is ~5 MB; anything much larger is not a bank
-MAX_NODES = 2_000_000  # values after alias expansion; stops "billion laughs" alias bombs early
+MAX_NODES = 1_000_000  # values after alias expansion (a 10,000-question bank has ~200,000)
 MAX_DEPTH = 50  # a bank needs ~6 levels; deeper nesting is hostile or a mistake
 MAX_FLOW_DEPTH = 100  # checked on the raw text before libyaml's recursive parser sees it
 MAX_INDENT = 400  # columns of leading spaces and "- " markers; likewise
 
 
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s]")  # only a file with an anchor can hold aliases
 _BRACKETS = re.compile(r"[\[\]{}]")
 _DEEP_PREFIX = re.compile(r"^[ -]{%d,}" % (MAX_INDENT + 1), re.M)
 SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
@@ -73,10 +74,36 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
         marks = Marks(filename)
         if node is None:
             return None, marks
+        if _ANCHOR.search(text):
+            _check_expanded_size(node)
         builder = _Builder(loader, marks)
         return builder.build(node, (), 0), marks
     finally:
         loader.dispose()
+
+
+def _check_expanded_size(root) -> None:
+    """Refuse an alias bomb before expanding it: sizes are summed per distinct node, memoised."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+
+    def size(node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total = min(total, MAX_NODES + 1)
+        return total
+
+    if size(root) > MAX_NODES:
+        raise YamlProblem(f"the file expands to more than {MAX_NODES:,} values (an alias bomb?); write the values out",
+                          *_pos(root.start_mark))
 
 
 def _pos(mark) -> tuple[int, int]:
