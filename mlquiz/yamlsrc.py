@@ -69,8 +69,11 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
             raise YamlProblem(
                 f"YAML syntax error: {problem}", *(_pos(mark) if mark else (1, 1))
             ) from None
+        except yaml.reader.ReaderError as exc:
+            line = text.count("\n", 0, exc.position) + 1
+            raise YamlProblem(f"character {exc.character!r} is not allowed in YAML; remove it", line) from None
         except yaml.YAMLError as exc:
-            raise YamlProblem(f"YAML error: {exc}") from None
+            raise YamlProblem("YAML error: " + " ".join(str(exc).split())) from None
         marks = Marks(filename)
         if node is None:
             return None, marks
