@@ -69,3 +69,15 @@ def test_every_numeric_parameter_is_bounded(name):
     for param in registry.get_demo(name).params:
         if param.type in ("int", "float", "pair"):
             assert param.min is not None and param.max is not None, f"{name} {param.option} needs min and max"
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_render_at_defaults_fits_an_80_column_terminal(name):
+    from rich.console import Console
+
+    spec = registry.get_demo(name)
+    console = Console(width=80, record=True)
+    console.print(registry.render(spec, registry.compute(spec, spec.defaults())))
+    lines = console.export_text().splitlines()
+    assert len(lines) <= 45, f"{len(lines)} lines"
+    assert max(len(line) for line in lines) <= 80

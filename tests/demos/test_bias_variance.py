@@ -1,7 +1,6 @@
 """bias-variance: the Monte Carlo decomposition against an independent loop of np.polyfit fits,
 against closed forms built from np.polyfit's hat matrix, and the sum against the measured error."""
 
-import dataclasses
 import math
 
 import numpy as np
@@ -133,10 +132,3 @@ def test_random_design_has_no_closed_form():
     result = bv.compute(design="random", n_datasets=50)
     assert result.bias_squared_exact is None and result.variance_exact is None
     assert registry.run_json("bias-variance", {"design": "random", "n_datasets": 50})["variance_exact"] is None
-
-
-def test_outputs_match_meta():
-    spec = registry.get_demo("bias-variance")
-    fields = {f.name for f in dataclasses.fields(bv.BiasVariance)}
-    assert set(spec.outputs) == fields
-    assert set(registry.run_json("bias-variance", {})) == fields

@@ -209,13 +209,3 @@ def test_big_networks_skip_the_numpy_run_but_keep_the_formulas():
     deep = cnn_stack.compute(spec=",".join(["conv8k5"] * 30), input=(512, 512))
     assert not deep.numpy_checked and deep.receptive_fields_verified is None
     assert deep.final_receptive_field == (121, 121)
-
-
-def test_render_fits_the_terminal():
-    from rich.console import Console
-
-    console = Console(width=80, record=True, file=open("/dev/null", "w"))
-    console.print(cnn_stack.render(cnn_stack.compute()))
-    text = console.export_text()
-    assert "61,706" in text and "416,520" in text and "DIFFER" not in text
-    assert max(len(line) for line in text.splitlines()) <= 80 and len(text.splitlines()) <= 45

@@ -1,5 +1,3 @@
-import dataclasses
-import inspect
 import math
 
 import numpy as np
@@ -14,15 +12,6 @@ from mlquiz.errors import DemoInputError
 
 NAME = "deep-mlp-gradients"
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
-
-
-def test_meta_matches_compute_and_result():
-    spec = registry.get_demo(NAME)
-    signature = inspect.signature(demo.compute)
-    assert list(signature.parameters) == [p.name for p in spec.params]
-    for param in spec.params:
-        assert signature.parameters[param.name].default == param.default, param.name
-    assert set(spec.outputs) == {f.name for f in dataclasses.fields(demo.DeepMlpGradients)}
 
 
 def _tiny(activation, batchnorm, residual, seed=0, depth=3, width=4, n_batch=5):
@@ -227,14 +216,3 @@ def test_json_keys_through_the_registry():
     assert registry.lookup(data, "regime") == "vanishing"
     assert len(registry.lookup(data, "act_grad_norms")) == 21
     assert registry.lookup(data, "act_grad_norms.0") == pytest.approx(data["act_grad_ratio"] * data["act_grad_norms"][-1])
-
-
-def test_render_fits_a_terminal():
-    from rich.console import Console
-
-    for params in ({}, {"depth": 200, "width": 8}):
-        console = Console(width=80, record=True)
-        console.print(demo.render(demo.compute(**params)))
-        lines = console.export_text().splitlines()
-        assert len(lines) <= 40
-        assert max(len(line) for line in lines) <= 80

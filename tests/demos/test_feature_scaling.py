@@ -1,7 +1,6 @@
 """feature-scaling: scaled statistics exact, condition numbers against numpy and the closed form
 for z-scored features, and the closed-form step counts against running gradient descent."""
 
-import dataclasses
 import math
 
 import numpy as np
@@ -116,10 +115,3 @@ def test_quoted_numbers_at_defaults():
     assert out["speedup_zscore"] == out["steps_raw"] / 3
     assert out["minmax_mins"] == [0.0, 0.0] and out["minmax_maxs"] == [1.0, 1.0]
     assert round(out["zscore_stds_ddof1"][0], 4) == 1.0025
-
-
-def test_outputs_match_meta():
-    spec = registry.get_demo("feature-scaling")
-    fields = {f.name for f in dataclasses.fields(fs.FeatureScaling)}
-    assert set(spec.outputs) == fields
-    assert set(registry.run_json("feature-scaling", {})) == fields
