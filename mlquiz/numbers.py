@@ -19,7 +19,7 @@ def format_number(value: object, digits: int | None = None) -> str:
     if value == 0:
         return "0"
     exponent = math.floor(math.log10(abs(value)))
-    if -4 <= exponent < 15:
+    if -4 <= exponent < 6:  # 822277970.0 reads better as 8.22278e+08
         decimals = max(0, digits - 1 - exponent)
         text = f"{value:.{decimals}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
