@@ -11,7 +11,7 @@ updates. Starting from running_mean 0 and running_var 1, after k steps the runni
 1 - 0.9**k of the batch means (0.651 after 10 steps), so eval-mode outputs are not yet centred.
 Eval mode normalises with the running statistics. A layer with C channels has 2C trainable
 parameters (gamma, beta) and 2C + 1 buffer values (running_mean, running_var, num_batches_tracked).
-Keras writes the same update with momentum 0.99 standing for PyTorch's 0.1.
+Keras's momentum is the weight of the old value, so Keras 0.99 is PyTorch 0.01 and PyTorch 0.1 is Keras 0.9.
 """
 
 from __future__ import annotations
