@@ -81,3 +81,10 @@ def test_render_at_defaults_fits_an_80_column_terminal(name):
     lines = console.export_text().splitlines()
     assert len(lines) <= 45, f"{len(lines)} lines"
     assert max(len(line) for line in lines) <= 80
+
+
+def test_demo_reference_is_current():
+    from mlquiz.docgen import DEMOS_DOC, demos_markdown
+
+    assert DEMOS_DOC.read_text(encoding="utf-8") == demos_markdown(), (
+        "docs/demos.md is outdated. Run `python -m mlquiz.docgen`")
