@@ -82,18 +82,31 @@ def verify_report(report, as_json: bool) -> None:
         return
     print_problems(report.warnings, heading="warning")
     print_problems(report.problems, heading="error", style="bold red")
-    table = Table(title="mlquiz verify")
-    for column in ("bank", "file", "questions", "variants", "demo checks", "unverified", "problems"):
-        table.add_column(column, justify="left" if column in ("bank", "file") else "right")
+    table = Table(title="mlquiz verify", caption="checks: demo values recomputed; unverified: numeric "
+                                                  "literals no demo backs")
+    for column in ("bank", "questions", "variants", "checks", "unverified", "problems", "file"):
+        table.add_column(column, justify="left" if column in ("bank", "file") else "right",
+                         overflow="fold", no_wrap=column != "file", min_width=12 if column == "file" else None)
     for s in report.summaries:
-        table.add_row(s.bank or "-", s.path, str(s.questions), str(s.variants), str(s.demo_checks),
-                      str(s.unverified), f"[red]{s.problems}[/]" if s.problems else "0")
+        table.add_row(s.bank or "-", str(s.questions), str(s.variants), str(s.demo_checks), str(s.unverified),
+                      f"[red]{s.problems}[/]" if s.problems else "0", _short_path(s.path))
     out = console()
     out.print(table)
     if report.ok:
         out.print(f"[green]ok[/]: {len(report.summaries)} bank files, every demo-backed number recomputed")
     else:
         out.print(f"[red]failed[/]: {len(report.problems)} problems")
+
+
+def _short_path(path: str) -> str:
+    """A path relative to the working folder when it is inside it; otherwise as given."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        parts = Path(path).parts
+        return path if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
 
 
 def demo_list(as_json: bool) -> None:
