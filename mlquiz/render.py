@@ -84,12 +84,12 @@ def verify_report(report, as_json: bool) -> None:
     print_problems(report.problems, heading="error", style="bold red")
     table = Table(title="mlquiz verify", caption="checks: demo values recomputed; unverified: numeric "
                                                   "literals no demo backs")
-    for column in ("bank", "questions", "variants", "checks", "unverified", "problems", "file"):
-        table.add_column(column, justify="left" if column in ("bank", "file") else "right",
-                         overflow="fold", no_wrap=column != "file", min_width=12 if column == "file" else None)
+    for column in ("bank", "questions", "variants", "checks", "unverified", "problems"):
+        table.add_column(column, justify="left" if column == "bank" else "right", overflow="fold")
     for s in report.summaries:
-        table.add_row(s.bank or "-", str(s.questions), str(s.variants), str(s.demo_checks), str(s.unverified),
-                      f"[red]{s.problems}[/]" if s.problems else "0", _short_path(s.path))
+        # a file that did not load has no bank id: show where it is instead
+        table.add_row(s.bank or _short_path(s.path), str(s.questions), str(s.variants), str(s.demo_checks),
+                      str(s.unverified), f"[red]{s.problems}[/]" if s.problems else "0")
     out = console()
     out.print(table)
     if report.ok:
