@@ -547,6 +547,8 @@ class _BankChecker:
             if not isinstance(key, str) or not key:
                 self.report(path + ("key",), "key is an output name, like product or output.0")
                 key = None
+            elif not self.key_placeholders_ok(key, path + ("key",)):
+                key = None
             elif key.split(".")[0] not in spec.outputs:
                 head = key.split(".")[0]
                 self.report(path + ("key",), f"demo {name!r} has no output {head!r}"
@@ -578,6 +580,23 @@ class _BankChecker:
                     self.report(ppath, f"{exc}" + (f" (variant {variant})" if ref is not None else ""))
                     break
         return DemoRef(name, dict(params), key, digits)
+
+    def key_placeholders_ok(self, key: str, path: tuple) -> bool:
+        """A key may pick by a vary name after its first part: ``bias_squared_exact.{degree}``."""
+        try:
+            names = placeholders(key)
+        except TemplateError as exc:
+            self.report(path, f"key: {exc}")
+            return False
+        if names and "{" in key.split(".")[0]:
+            self.report(path, "the first part of a key names a demo output; only later parts may be {placeholders}")
+            return False
+        unknown = [n for n in names if n not in self.vary_names]
+        if unknown:
+            self.report(path, f"key placeholder {{{unknown[0]}}} is not a vary name"
+                              f"{self.suggest(unknown[0], self.vary_names)}")
+            return False
+        return True
 
     def check_templates(self, item, path, variables: set[str], value_names: set[str]) -> None:
         for field_name in TEMPLATE_FIELDS:

@@ -56,18 +56,19 @@ def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
     from mlquiz import cache, registry
 
     params = resolve_params(ref, variant)
+    key = fill(ref.key, {name: format_number(value) for name, value in variant.items()})
     use_cache = cached and cache.enabled()
     if use_cache:
-        value = cache.get_value(ref.demo, params, ref.key)
+        value = cache.get_value(ref.demo, params, key)
         if value is not cache.MISSING:
             return value
     data = registry.run_json(ref.demo, params)
     try:
-        value = registry.lookup(data, ref.key)
+        value = registry.lookup(data, key)
     except KeyError:
-        raise DemoValueError(f"demo {ref.demo!r} gives no value at key {ref.key!r}") from None
+        raise DemoValueError(f"demo {ref.demo!r} gives no value at key {key!r}") from None
     if use_cache:
-        cache.put_value(ref.demo, params, ref.key, value)
+        cache.put_value(ref.demo, params, key, value)
     return value
 
 
@@ -129,7 +130,8 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
         proof_command = registry.get_demo(proof.demo).command(params)
         if proof.key:
             value = demo_value(proof, variables, cached=cached)
-            proof_value = f"{proof.key} = {format_number(value, proof.digits) if isinstance(value, (int, float)) else value}"
+            shown_key = fill(proof.key, {name: format_number(v) for name, v in variables.items()})
+            proof_value = f"{shown_key} = {format_number(value, proof.digits) if isinstance(value, (int, float)) else value}"
     return Item(
         question=question, variant=variant, variables=variables, prompt=text(question.prompt),
         options=options, answer=answer, answer_text=answer_text,

@@ -171,3 +171,37 @@ def test_templates_fill_only_plain_names(parts):
 def test_templates_reject_anything_but_names(bad, text):
     with pytest.raises(TemplateError):
         placeholders(text + bad + text)
+
+
+def test_a_key_can_pick_an_entry_by_vary_name(tmp_path):
+    path = tmp_path / "keyed.yaml"
+    path.write_text("""format_version: 1
+id: keyed
+title: Keyed
+description: A key that follows the variant.
+questions:
+  - id: keyed-bias
+    topic: fundamentals
+    difficulty: medium
+    type: numeric
+    prompt: Bias squared at degree {degree}?
+    vary: {degree: [1, 9]}
+    answer_from: {demo: bias-variance, key: "bias_squared_exact.{degree}"}
+    explanation: It is {answer}.
+  - id: keyed-typo
+    topic: fundamentals
+    difficulty: medium
+    type: numeric
+    prompt: Degree {degree}?
+    vary: {degree: [1, 3]}
+    answer_from: {demo: bias-variance, key: "{degree}.bias"}
+    explanation: The first part must name an output.
+""", encoding="utf-8")
+    bank, problems = load_bank_file(path)
+    assert [p.question for p in problems] == ["keyed-typo"]
+    assert "only later parts may be {placeholders}" in problems[0].message
+    path.write_text(path.read_text().split("  - id: keyed-typo")[0], encoding="utf-8")
+    bank, problems = load_bank_file(path)
+    question = bank.questions[0]
+    low, high = (make_item(question, v).answer for v in range(2))
+    assert low > 0.1 > 1e-6 > high  # degree 1 underfits a cubic-like target; degree 9 has ~no bias
