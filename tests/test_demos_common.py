@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def test_the_demo_set_is_complete():
     expected = {
-        "lstm-gradients", "gradient-chain", "bootstrap-oob", "activation-gradients", "deep-mlp-gradients",
+        "lstm-gradients", "gradient-chain", "bootstrap-oob", "conv-equivariance", "activation-gradients", "deep-mlp-gradients",
         "gradient-clipping", "rnn-params", "conv-output-size", "cnn-stack", "batchnorm", "dropout-scaling",
         "l1-vs-l2", "softmax-stability", "ce-vs-mse", "bias-variance", "feature-scaling", "dead-relu",
     }
