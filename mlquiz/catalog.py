@@ -43,11 +43,14 @@ def plugin_bank_dirs() -> list[Path]:
 
     folders = []
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        spec = importlib.util.find_spec(ep.value)
-        if spec is None or not spec.origin:
+        try:
+            spec = importlib.util.find_spec(ep.value)
+        except (ImportError, ValueError):  # a missing parent package raises instead of returning None
+            spec = None
+        if spec is None or not (spec.submodule_search_locations or spec.origin):
             raise MlquizError(f"bank package {ep.name!r}: module {ep.value!r} not found; reinstall it")
-        folder = Path(spec.origin).parent
-        folders.append(folder)
+        # a package's folder(s), also for a data folder without __init__.py (a namespace package, no origin)
+        folders.extend(Path(p) for p in spec.submodule_search_locations or [Path(spec.origin).parent])
     return folders
 
 

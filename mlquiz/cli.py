@@ -66,6 +66,8 @@ def list_banks(bank: list[Path] = BankOption, json: bool = JsonOption):
 
 @app.command()
 def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders (default: the shipped banks)."),
+           bank: list[Path] = typer.Option(None, "--bank", "-b", help="A bank file or folder to check, like PATHS "
+                                                                     "(repeatable)."),
            strict: bool = typer.Option(False, "--strict", help="Also fail on numeric answers no demo backs."),
            json: bool = JsonOption):
     """Check banks: schema, ids, templates, and every demo-backed number recomputed.
@@ -75,7 +77,8 @@ def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders 
     from mlquiz import render
     from mlquiz.verify import verify as run_verify
 
-    report = render.with_progress("verifying", lambda progress: run_verify(paths or None, strict=strict,
+    targets = [*(paths or []), *(bank or [])] or None
+    report = render.with_progress("verifying", lambda progress: run_verify(targets, strict=strict,
                                                                            progress=progress), quiet=json)
     render.verify_report(report, json)
     if not report.ok:

@@ -39,7 +39,10 @@ def demo_sources() -> dict[str, tuple[str, Path]]:
     for name, module in _plugin_modules():
         if name in sources:
             raise MlquizError(f"plugin demo {name!r} ({module}) clashes with a demo of the same name; rename it")
-        spec = importlib.util.find_spec(module)
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):  # a missing parent package raises instead of returning None
+            spec = None
         if spec is None or not spec.origin:
             raise MlquizError(f"plugin demo {name!r}: module {module!r} cannot be found; reinstall its package")
         sources[name] = (module, Path(spec.origin))

@@ -90,7 +90,8 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool]:
     def report(message: str) -> None:
         problems.append(Problem(question.file, question.line, 1, question.id, message))
 
-    refs = len(question.values) + (question.answer_from is not None) + bool(question.proof and question.proof.key)
+    # proof is answer_from when there is no separate demo: count that value once
+    refs = len(question.values) + (question.answer_from is not None) + bool(question.demo and question.demo.key)
     for variant in range(question.variant_count):
         where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
         try:

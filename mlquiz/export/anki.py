@@ -12,7 +12,8 @@ import html
 
 MODEL_ID = 1_607_392_319  # fixed forever: Anki matches note types by this id
 FIELDS = ["Question", "Answer", "Explanation", "Demo", "QuestionId"]
-CSS = ".card { font-family: sans-serif; font-size: 18px; text-align: left; } .demo { color: #666; font-size: 14px; }"
+CSS = (".card { font-family: sans-serif; font-size: 18px; text-align: left; } "
+       ".options { margin-top: 1em; } .demo { color: #666; font-size: 14px; }")
 
 
 def stable_id(*parts: str) -> int:
@@ -29,14 +30,20 @@ def note_guid(question_id: str, variant: int) -> str:
 def note_fields(item) -> list[str]:
     from mlquiz.grading import LETTERS
 
-    prompt = html.escape(item.prompt)
+    prompt = _html(item.prompt)
     if item.options:
-        prompt += "<br><br>" + "<br>".join(f"{LETTERS[i]}) {html.escape(o)}" for i, o in enumerate(item.options))
+        options = "<br>".join(f"{LETTERS[i]}) {_html(o)}" for i, o in enumerate(item.options))
+        prompt += f'<div class="options">{options}</div>'
     demo = ""
     if item.proof_command:
         demo = html.escape(item.proof_command) + (f" → {html.escape(item.proof_value)}" if item.proof_value else "")
     variant_id = f"{item.id}#{item.variant}" if item.question.vary else item.id
-    return [prompt, html.escape(item.answer_text), html.escape(item.explanation), demo, variant_id]
+    return [prompt, _html(item.answer_text), _html(item.explanation), demo, variant_id]
+
+
+def _html(text: str) -> str:
+    """Anki fields are HTML: escape the text and keep its line breaks."""
+    return html.escape(text).replace("\n", "<br>")
 
 
 def write_apkg(groups, out, *, deck_by: str = "bank") -> None:

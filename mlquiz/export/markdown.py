@@ -3,7 +3,19 @@ command (and value) behind it."""
 
 from __future__ import annotations
 
+import re
+
 from mlquiz.grading import LETTERS
+
+_INLINE = re.compile(r"([\\`*_\[\]<>&#|~])")  # emphasis, code, links, raw HTML, entities, headings, tables
+_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+[.)])", re.M)  # a list item or a heading underline
+
+
+def md(text: str) -> str:
+    """``text`` as Markdown that renders as written, its line breaks kept."""
+    text = _INLINE.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", text)
+    return text.replace("\n", "\\\n")  # a backslash at the end of a line is a hard line break
 
 
 def write_markdown(groups, out) -> None:
@@ -19,13 +31,13 @@ def write_markdown(groups, out) -> None:
         for item in items:
             q = item.question
             variant = f" (variant {item.variant + 1})" if q.vary else ""
-            lines += [f"### {q.id}{variant}", "", f"*{q.difficulty} · {q.type}*", "", item.prompt, ""]
+            lines += [f"### {q.id}{variant}", "", f"*{q.difficulty} · {q.type}*", "", md(item.prompt), ""]
             for i, option in enumerate(item.options):
-                lines.append(f"- {LETTERS[i]}) {option}")
+                lines.append(f"- {LETTERS[i]}) {md(option)}")
             if item.options:
                 lines.append("")
-            unit = f" {item.unit}" if item.unit else ""
-            lines += [f"**Answer:** {item.answer_text}{unit}", "", item.explanation, ""]
+            unit = f" {md(item.unit)}" if item.unit else ""
+            lines += [f"**Answer:** {md(item.answer_text)}{unit}", "", md(item.explanation), ""]
             if item.proof_command:
                 value = f" → `{item.proof_value}`" if item.proof_value else ""
                 lines += [f"Demo: `{item.proof_command}`{value}", ""]

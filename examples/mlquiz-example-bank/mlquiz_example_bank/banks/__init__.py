@@ -1,0 +1,1 @@
+"""The bank files (*.yaml) beside this file; the ``mlquiz.banks`` entry point names this package."""
