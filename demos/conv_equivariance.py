@@ -1,6 +1,6 @@
 """Claim: convolution is translation-equivariant, not invariant. Shift the input by s pixels and
 a stride-1 convolution's output shifts by the same s (error ~1e-16 away from the border), but
-compared position by position the output changes completely (relative change ~1.4). Invariance
+compared position by position the output changes completely (relative change 1.4 to 1.6). Invariance
 comes from pooling: a 2x2 max pool keeps only part of its outputs under a 1-pixel shift, and
 global average pooling keeps the feature almost unchanged. A stride-2 convolution is equivariant
 only to shifts by a multiple of its stride.
