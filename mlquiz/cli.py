@@ -109,8 +109,12 @@ def practice(
 
     options = session.PracticeOptions(count=count, topics=tuple(topic or ()), difficulties=tuple(difficulty or ()),
                                       mode=session.mode_from_flags(new, mistakes), seed=seed, exam=exam, lang=lang)
-    summary = session.practice(options, bank or [], save=not no_save, ui=render.TerminalUI(exam=exam))
-    render.practice_summary(summary, exam)
+    try:
+        summary = session.practice(options, bank or [], save=not no_save, ui=render.TerminalUI(exam=exam))
+        render.practice_summary(summary, exam)
+    except KeyboardInterrupt:  # outside a question (loading, the summary): answers are already committed
+        render.print_error("interrupted; every answer given is saved")
+        raise typer.Exit(130) from None
     if summary.ended_by == "interrupt":
         raise typer.Exit(130)
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import ast
 import math
 import re
+import sys
+import warnings
 from dataclasses import dataclass, field
 
 from mlquiz.items import Item
 
 MAX_INPUT = 200  # characters; an answer is a number or a short phrase
 MAX_EXPONENT = 1000  # 10**1000 overflows a float anyway; refusing early keeps ints small
-MAX_MAGNITUDE = 1e300  # beyond float range we refuse rather than compare infinities
+MAX_MAGNITUDE = sys.float_info.max  # beyond float range we refuse rather than compare infinities
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 CONSTANTS = {"e": math.e, "pi": math.pi, "π": math.pi}
@@ -52,7 +54,9 @@ def parse_number(text: str) -> float:
     if percent:
         source = source[:-1]
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like must not reach the screen
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError):
         raise AnswerFormatError(f"{text.strip()!r} is not a number or arithmetic expression") from None
     value = _evaluate(tree.body, depth=0)

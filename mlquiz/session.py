@@ -143,7 +143,10 @@ class Session:
         except KeyboardInterrupt:
             self.summary.ended_by = "interrupt"
         self.summary.finished = time.monotonic()
-        self._next_due()
+        try:
+            self._next_due()
+        except KeyboardInterrupt:  # a second Ctrl-C: skip the look-ahead, keep the summary
+            self.summary.ended_by = "interrupt"
         return self.summary
 
     def ask(self, item: Item) -> Answer:

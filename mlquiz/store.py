@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,12 +104,14 @@ class Store:
         try:
             if self.save:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not _looks_like_sqlite(self.path):
+                raise sqlite3.DatabaseError("file is not a database")
             uri = f"file:{self.path}" + ("" if self.save else "?mode=ro")
             db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails on a file that is not SQLite
             if self.save:
-                db.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(db)
                 self._migrate(db)
             else:
                 self._check_schema(db)
@@ -158,13 +161,16 @@ class Store:
         return {qid: (topic, card, due) for qid, topic, card, due in
                 self.db.execute("SELECT question_id, topic, card, due FROM cards")}
 
-    def last_results(self) -> dict[str, bool | None]:
-        """Each question's most recent graded result (overruled reviews count as corrected)."""
+    def last_results(self) -> dict[str, bool]:
+        """Whether each question's most recent review was right (overrules included).
+
+        A self-rated recall card counts as wrong when it was rated "again".
+        """
         rows = self.db.execute(
-            """SELECT question_id, correct FROM reviews r
+            """SELECT question_id, correct, rating FROM reviews r
                WHERE id = (SELECT max(id) FROM reviews WHERE question_id = r.question_id)"""
         )
-        return {qid: (None if correct is None else bool(correct)) for qid, correct in rows}
+        return {qid: bool(correct) if correct is not None else rating > 1 for qid, correct, rating in rows}
 
     def review_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
@@ -225,6 +231,30 @@ class Store:
                due = excluded.due, updated_at = excluded.updated_at""",
             (question_id, topic, card, due, now.isoformat()),
         )
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    """Missing, empty, or starting with SQLite's header; SQLite itself overwrites a 1-byte file."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(16)
+    except FileNotFoundError:
+        return True
+    return head in (b"", b"SQLite format 3\x00")
+
+
+def _enable_wal(db: sqlite3.Connection) -> None:
+    # Switching a new file to WAL while another session does the same can fail at once with
+    # "database is locked" (SQLite skips the busy handler to avoid a deadlock): retry until the timeout.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _explain(where: str, exc: sqlite3.DatabaseError) -> str:
