@@ -171,7 +171,7 @@ class DemoSpec:
             if param.type == "flag":
                 parts.append(param.option if value else "")
             elif param.type == "pair":
-                parts.append(f"{param.option} {value[0]}x{value[1]}")
+                parts.append(f"{param.option} {value[0] if value[0] == value[1] else f'{value[0]}x{value[1]}'}")
             elif param.type == "choices":
                 parts.append(f"{param.option} {','.join(value)}")
             else:

@@ -7,7 +7,7 @@ a question without them never imports numpy.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mlquiz.bank import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, resolve_params
 from mlquiz.errors import MlquizError
@@ -39,6 +39,23 @@ class Item:
     @property
     def id(self) -> str:
         return self.question.id
+
+
+def shuffled(item: Item, rng) -> Item:
+    """The item with its options in a random order. Authors tend to write the right option first;
+    grading compares option text, so the order shown is free."""
+    if len(item.options) < 2:
+        return item
+    options = list(item.options)
+    rng.shuffle(options)
+    return replace(item, options=tuple(options))
+
+
+def stable_rng(item: Item):
+    """A generator seeded by the question and variant, for reproducible orders in exports."""
+    import random
+
+    return random.Random(f"{item.id}/{item.variant}")
 
 
 def pick(text: dict | None, lang: str) -> str | None:

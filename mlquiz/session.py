@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from mlquiz import scheduler
 from mlquiz.bank import Question
 from mlquiz.grading import AnswerFormatError, Verdict, grade
-from mlquiz.items import Item, make_item
+from mlquiz.items import Item, make_item, shuffled
 
 MODES = ("due", "new", "mistakes")
 
@@ -117,8 +117,10 @@ class Quit(Exception):
 
 
 class Session:
-    def __init__(self, picks: list[tuple[Question, int]], store, ui, options: PracticeOptions, *, clock=None):
+    def __init__(self, picks: list[tuple[Question, int]], store, ui, options: PracticeOptions, *, clock=None,
+                 rng: random.Random | None = None):
         self.picks = picks
+        self.rng = rng or random.Random(options.seed)  # option order; --seed makes it reproducible
         self.store = store
         self.ui = ui
         self.options = options
@@ -132,7 +134,7 @@ class Session:
         self.summary.started = time.monotonic()
         try:
             for index, (question, variant) in enumerate(self.picks):
-                item = make_item(question, variant, self.options.lang)
+                item = shuffled(make_item(question, variant, self.options.lang), self.rng)
                 self.ui.show_question(item, index + 1, len(self.picks))
                 self.summary.answers.append(self.ask(item))
             self.ui.wait_for_end(self)
@@ -258,14 +260,14 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
     store = Store(save=save)
     try:
         now = scheduler.utc_now()
-        picks = select(loaded.questions, store.cards(), store.last_results(), options, now,
-                       random.Random(options.seed))
+        rng = random.Random(options.seed)
+        picks = select(loaded.questions, store.cards(), store.last_results(), options, now, rng)
         if not picks:
             ui.problem({"new": "You have seen every matching question: try the default mode for due reviews.",
                         "mistakes": "No mistakes to review: every question you answered last was right.",
                         "due": "Nothing is due and nothing is new here; come back later or use --mistakes."}
                        [options.mode])
             return Summary()
-        return Session(picks, store, ui, options).run()
+        return Session(picks, store, ui, options, rng=rng).run()
     finally:
         store.close()

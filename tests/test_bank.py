@@ -205,3 +205,19 @@ questions:
     question = bank.questions[0]
     low, high = (make_item(question, v).answer for v in range(2))
     assert low > 0.1 > 1e-6 > high  # degree 1 underfits a cubic-like target; degree 9 has ~no bias
+
+
+def test_shown_option_order_does_not_give_the_answer_away():
+    import random
+    from collections import Counter
+
+    from mlquiz.items import shuffled, stable_rng
+
+    choice = [q for b in load_banks([shipped_banks_dir()]).banks for q in b.questions if q.type == "choice"]
+    rng = random.Random(0)
+    shown = [shuffled(make_item(q), rng) for q in choice]
+    positions = Counter(item.options.index(item.answer) for item in shown)
+    assert max(positions.values()) < 0.5 * len(choice), positions  # authors put the answer first
+    assert sorted(shown[0].options) == sorted(make_item(choice[0]).options)
+    again = [shuffled(make_item(q), stable_rng(make_item(q))).options for q in choice[:20]]
+    assert again == [shuffled(make_item(q), stable_rng(make_item(q))).options for q in choice[:20]]

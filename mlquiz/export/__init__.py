@@ -44,7 +44,7 @@ def select_banks(loaded, wanted):
 
 def export_items(catalog, *, topics=(), variants: int = 1):
     """(bank, items) pairs for the catalog's banks, filtered by topic, with ``variants`` per question."""
-    from mlquiz.items import make_item
+    from mlquiz.items import make_item, shuffled, stable_rng
 
     known = {q.topic for q in catalog.questions}
     unknown = [t for t in topics if t not in known]
@@ -54,6 +54,7 @@ def export_items(catalog, *, topics=(), variants: int = 1):
     for bank in catalog.banks:
         items = [make_item(q, v) for q in bank.questions if not topics or q.topic in topics
                  for v in range(min(variants, q.variant_count))]
+        items = [shuffled(item, stable_rng(item)) for item in items]  # same order in every export
         if items:
             result.append((bank, items))
     if not result:
