@@ -129,11 +129,11 @@ def grade(item: Item, response: str) -> Verdict:
         value = parse_bool(response)
         return Verdict(value == item.answer, "true" if value else "false")
     if kind == "choice":
-        index = parse_letters(response, len(item.options), single=True)[0]
+        index = choose(response, item.options, single=True)[0]
         chosen = item.options[index]
         return Verdict(chosen == item.answer, f"{LETTERS[index]}) {chosen}")
     if kind == "multi":
-        picked = {item.options[i] for i in parse_letters(response, len(item.options), single=False)}
+        picked = {item.options[i] for i in choose(response, item.options, single=False)}
         right = set(item.answer)
         order = list(item.options)
         return Verdict(picked == right, ", ".join(LETTERS[order.index(o)] for o in order if o in picked),
@@ -155,6 +155,20 @@ def parse_bool(text: str) -> bool:
     if word in ("f", "false", "n", "no", "0", "错", "否"):
         return False
     raise AnswerFormatError("answer t (true) or f (false)")
+
+
+def choose(text: str, options, *, single: bool) -> list[int]:
+    """Chosen options as 0-based indexes: by the option's own text (``111``; for several,
+    ``tanh; ReLU``) or by letter or number (``b``, ``a,c``, ``2``). Text wins, so typing an
+    option that reads ``1`` picks that option, not the first one."""
+    by_text = {normalize_text(option): i for i, option in enumerate(options)}
+    whole = normalize_text(text)
+    if whole in by_text:
+        return [by_text[whole]]
+    parts = [normalize_text(part) for part in text.split(";") if part.strip()]
+    if not single and len(parts) > 1 and all(part in by_text for part in parts):
+        return list(dict.fromkeys(by_text[part] for part in parts))
+    return parse_letters(text, len(options), single=single)
 
 
 def parse_letters(text: str, count: int, *, single: bool) -> list[int]:

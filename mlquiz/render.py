@@ -166,7 +166,7 @@ class TerminalUI:
     def ask(self, item, revealed: bool) -> str:
         kind = item.question.type
         hints = {
-            "choice": "letter", "multi": "letters, e.g. a,c", "truefalse": "t/f", "numeric": "number",
+            "choice": "letter or text", "multi": "letters, e.g. a,c", "truefalse": "t/f", "numeric": "number",
             "text": "answer", "recall": "1 again · 2 hard · 3 good · 4 easy" + ("" if revealed else " · Enter reveals"),
         }
         return self.out.input(f"[bold cyan]{hints[kind]}[/] [dim](? hint · s skip · q quit)[/] > ")

@@ -214,7 +214,7 @@ def test_multi_reports_missed_and_extra(items, response, missed, extra):
     assert verdict.extra == extra
 
 
-@pytest.mark.parametrize("response", ["", "e", "5", "0", "a,e", "tanh", "a-c"])
+@pytest.mark.parametrize("response", ["", "e", "5", "0", "a,e", "softmax", "tanh; softmax", "a-c"])
 def test_multi_malformed_raises(items, response):
     with pytest.raises(AnswerFormatError):
         grade(items["drill-multi"], response)
@@ -232,7 +232,7 @@ def test_choice_wrong_option(items, response):
     assert not grade(items["drill-choice"], response).correct
 
 
-@pytest.mark.parametrize("response", ["", "d", "4", "0", "a,b", "ab", "sigmoid"])
+@pytest.mark.parametrize("response", ["", "d", "4", "0", "a,b", "ab", "tanh"])
 def test_choice_malformed_raises(items, response):
     with pytest.raises(AnswerFormatError):
         grade(items["drill-choice"], response)
@@ -261,3 +261,17 @@ def test_parse_letters_indexes():
 def test_recall_is_self_rated_not_graded(items):
     with pytest.raises(ValueError, match="self-rated"):
         grade(items["drill-recall"], "anything")
+
+
+def test_choices_can_be_answered_by_their_text():
+    from mlquiz.grading import choose
+
+    options = ("0.25", "1", "tanh", "Gradient clipping")
+    assert choose("1", options, single=True) == [1]  # the option reading 1, not the first option
+    assert choose("  GRADIENT   clipping. ", options, single=True) == [3]
+    assert choose("c", options, single=True) == [2]
+    assert choose("tanh; 0.25", options, single=False) == [2, 0]
+    assert choose("a,c", options, single=False) == [0, 2]
+    assert choose("A; C", options, single=False) == [0, 2]  # letters may be separated by ';' too
+    with pytest.raises(AnswerFormatError):
+        choose("tanh; sigmoid", options, single=False)

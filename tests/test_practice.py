@@ -25,9 +25,10 @@ DRILL = FIXTURES / "drill.yaml"
 FLAGS = FIXTURES / "flags.yaml"
 runner = CliRunner()
 
-RIGHT = {"drill-numeric": "13780.6", "drill-truefalse": "t", "drill-choice": "b", "drill-multi": "a,c",
+# choices are answered by their text: the letters depend on the shuffled order shown
+RIGHT = {"drill-numeric": "13780.6", "drill-truefalse": "t", "drill-choice": "Sigmoid", "drill-multi": "tanh; ReLU",
          "drill-text": "Gradient Clipping", "drill-recall": "3"}
-WRONG = {"drill-numeric": "1", "drill-truefalse": "f", "drill-choice": "a", "drill-multi": "b",
+WRONG = {"drill-numeric": "1", "drill-truefalse": "f", "drill-choice": "ReLU", "drill-multi": "BatchNorm",
          "drill-text": "dropout", "drill-recall": "1", "drill-variant": "wrong"}
 GRADED = ("numeric", "truefalse", "choice", "multi", "text")
 
@@ -249,7 +250,7 @@ def test_mistakes_asks_only_questions_last_answered_wrong():
     assert result.exit_code == 0, result.output
     assert sorted(r[0] for r in rows()[7:]) == sorted(missed)
     assert [q.id for q, _ in predicted(15, 10, mode="mistakes")] == [still_wrong]
-    result = practise("--mistakes", "-n", "10", "--seed", "15", input=lines("b", ""))
+    result = practise("--mistakes", "-n", "10", "--seed", "15", input=lines(RIGHT["drill-choice"], ""))
     assert result.exit_code == 0, result.output
     assert rows()[-1][:4] == ("drill-choice", 0, 3, 1)
     result = practise("--mistakes", input="")
