@@ -90,6 +90,46 @@ def put_value(demo: str, params: dict, key: str, value) -> None:
     _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint(), "entries": entries}).encode())
 
 
+ENTRY_POINT_GROUPS = ("mlquiz.banks", "mlquiz.demos")
+
+
+def _site_fingerprint() -> str:
+    """Installing or removing a package adds or removes a folder in a sys.path entry, which changes
+    that entry's mtime; so this changes whenever the installed entry points can have changed."""
+    import sys
+
+    parts = []
+    for entry in sys.path:
+        try:
+            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            parts.append(f"{entry}:-")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def entry_points(group: str) -> list[tuple[str, str]]:
+    """Installed (name, value) entry points of ``group``, scanned once per change of sys.path.
+
+    Scanning imports importlib.metadata and reads every installed distribution: about a tenth of
+    mlquiz's start-up. The result is cached with the site fingerprint it was read under.
+    """
+    fingerprint = _site_fingerprint()
+    path = cache_dir() / "entry-points.json"
+    if enabled():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("fingerprint") == fingerprint:
+                return [tuple(pair) for pair in data["groups"].get(group, [])]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    from importlib.metadata import entry_points as scan
+
+    groups = {name: sorted((ep.name, ep.value) for ep in scan(group=name)) for name in ENTRY_POINT_GROUPS}
+    if enabled():
+        _write(path, json.dumps({"fingerprint": fingerprint, "groups": groups}).encode())
+    return groups.get(group) or sorted((ep.name, ep.value) for ep in scan(group=group))
+
+
 def _write(path: Path, data: bytes) -> None:
     """Atomic replace, so a concurrent reader never sees half a file; failures are ignored."""
     try:

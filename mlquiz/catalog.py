@@ -39,16 +39,17 @@ def bank_sources(extra: list[Path]) -> list[Path]:
 
 def plugin_bank_dirs() -> list[Path]:
     import importlib.util
-    from importlib.metadata import entry_points
+
+    from mlquiz import cache
 
     folders = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for name, module in cache.entry_points(ENTRY_POINT_GROUP):
         try:
-            spec = importlib.util.find_spec(ep.value)
+            spec = importlib.util.find_spec(module)
         except (ImportError, ValueError):  # a missing parent package raises instead of returning None
             spec = None
         if spec is None or not (spec.submodule_search_locations or spec.origin):
-            raise MlquizError(f"bank package {ep.name!r}: module {ep.value!r} not found; reinstall it")
+            raise MlquizError(f"bank package {name!r}: module {module!r} not found; reinstall it")
         # a package's folder(s), also for a data folder without __init__.py (a namespace package, no origin)
         folders.extend(Path(p) for p in spec.submodule_search_locations or [Path(spec.origin).parent])
     return folders

@@ -79,9 +79,9 @@ def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
         value = cache.get_value(ref.demo, params, key)
         if value is not cache.MISSING:
             return value
-    data = registry.run_json(ref.demo, params)
+    result = registry.run(ref.demo, params)
     try:
-        value = registry.lookup(data, key)
+        value = registry.lookup(result, key)
     except KeyError:
         raise DemoValueError(f"demo {ref.demo!r} gives no value at key {key!r}") from None
     if use_cache:
