@@ -99,7 +99,11 @@ def _site_fingerprint() -> str:
     import sys
 
     parts = []
+    cwd = os.getcwd()
+    # the working folder (sys.path[0] under -m) changes all the time and never holds installed packages
     for entry in sys.path:
+        if entry in ("", ".") or os.path.abspath(entry) == cwd:
+            continue
         try:
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
@@ -128,6 +132,29 @@ def entry_points(group: str) -> list[tuple[str, str]]:
     if enabled():
         _write(path, json.dumps({"fingerprint": fingerprint, "groups": groups}).encode())
     return groups.get(group) or sorted((ep.name, ep.value) for ep in scan(group=group))
+
+
+def load_demo_specs() -> dict:
+    """Parsed demo metadata by name, from the cache while no demo source has changed.
+
+    Parsing a demo's source with ast costs several milliseconds; showing a question's
+    "see why" command needs its demo's metadata on every start-up.
+    """
+    path = cache_dir() / "demo-specs.pickle"
+    if enabled():
+        try:
+            with open(path, "rb") as handle:
+                fingerprint, specs = pickle.load(handle)
+            if fingerprint == demo_fingerprint():
+                return specs
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass
+    return {}
+
+
+def save_demo_specs(specs: dict) -> None:
+    if enabled():
+        _write(cache_dir() / "demo-specs.pickle", pickle.dumps((demo_fingerprint(), specs)))
 
 
 def _write(path: Path, data: bytes) -> None:

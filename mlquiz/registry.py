@@ -49,10 +49,21 @@ def demo_sources() -> dict[str, tuple[str, Path]]:
     return sources
 
 
-@lru_cache(maxsize=None)
+_specs: dict[str, DemoSpec] | None = None  # parsed metadata, filled from the disk cache first
+
+
 def _spec(name: str) -> DemoSpec:
+    global _specs
+    from mlquiz import cache
+
+    if _specs is None:
+        _specs = cache.load_demo_specs()
     module, path = demo_sources()[name]
-    return read_spec(name, module, path)
+    spec = _specs.get(name)
+    if spec is None or spec.module != module:
+        spec = _specs[name] = read_spec(name, module, path)
+        cache.save_demo_specs(_specs)
+    return spec
 
 
 def _plugin_modules() -> list[tuple[str, str]]:
