@@ -14,10 +14,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlquiz.errors import BankError, DemoInputError, MlquizError
 from mlquiz.templates import TemplateError, placeholders
-from mlquiz.yamlsrc import Marks, YamlProblem, load_yaml
+
+if TYPE_CHECKING:
+    from mlquiz.yamlsrc import Marks
 
 FORMAT_VERSION = 1
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -192,6 +195,8 @@ def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
 
 
 def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
+    from mlquiz.yamlsrc import YamlProblem, load_yaml  # parsing is skipped when the cache has the bank
+
     name = str(path)
     try:
         raw = path.read_bytes()

@@ -7,7 +7,8 @@ a question without them never imports numpy.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from mlquiz.bank import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, resolve_params
 from mlquiz.errors import MlquizError
@@ -33,12 +34,34 @@ class Item:
     unit: str | None
     explanation: str
     hint: str | None
-    proof_command: str | None  # the demo command that shows why
-    proof_value: str | None  # the number it computes, where the question names one
+    cached: bool = field(default=True, repr=False, compare=False)  # may demo values come from the cache?
 
     @property
     def id(self) -> str:
         return self.question.id
+
+    # The proof is worked out only when shown (feedback, exports): the first question appears
+    # without reading any demo's metadata.
+    @cached_property
+    def proof_command(self) -> str | None:
+        """The demo command that shows why."""
+        from mlquiz import registry
+
+        proof = self.question.proof
+        if proof is None:
+            return None
+        return registry.get_demo(proof.demo).command(resolve_params(proof, self.variables))
+
+    @cached_property
+    def proof_value(self) -> str | None:
+        """``key = value`` of the number the proof computes, where the question names one."""
+        proof = self.question.proof
+        if proof is None or not proof.key:
+            return None
+        value = demo_value(proof, self.variables, cached=self.cached)
+        shown_key = fill(proof.key, {name: format_number(v) for name, v in self.variables.items()})
+        shown = format_number(value, proof.digits) if isinstance(value, (int, float)) else value
+        return f"{shown_key} = {shown}"
 
 
 def shuffled(item: Item, rng) -> Item:
@@ -138,21 +161,9 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
         mapping = dict(zip(english, options))
         answer = mapping.get(answer, answer) if question.type == "choice" else tuple(mapping.get(a, a) for a in answer)
         answer_text = answer if question.type == "choice" else "; ".join(answer)
-    proof_command = proof_value = None
-    proof = question.proof
-    if proof is not None:
-        from mlquiz import registry
-
-        params = resolve_params(proof, variables)
-        proof_command = registry.get_demo(proof.demo).command(params)
-        if proof.key:
-            value = demo_value(proof, variables, cached=cached)
-            shown_key = fill(proof.key, {name: format_number(v) for name, v in variables.items()})
-            proof_value = f"{shown_key} = {format_number(value, proof.digits) if isinstance(value, (int, float)) else value}"
     return Item(
         question=question, variant=variant, variables=variables, prompt=text(question.prompt),
         options=options, answer=answer, answer_text=answer_text,
         accept=tuple(fill(pick(a, lang), shown) for a in question.accept), tolerance=tolerance,
-        unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint),
-        proof_command=proof_command, proof_value=proof_value,
+        unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint), cached=cached,
     )

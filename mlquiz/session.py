@@ -13,11 +13,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mlquiz import scheduler
 from mlquiz.bank import Question
-from mlquiz.grading import AnswerFormatError, Verdict, grade
 from mlquiz.items import Item, make_item, shuffled
+
+if TYPE_CHECKING:
+    from mlquiz.grading import Verdict
 
 MODES = ("due", "new", "mistakes")
 
@@ -152,6 +155,8 @@ class Session:
         return self.summary
 
     def ask(self, item: Item) -> Answer:
+        from mlquiz.grading import AnswerFormatError, grade  # not needed to show the first question
+
         started = time.monotonic()
         recall = item.question.type == "recall"
         revealed = False
@@ -196,6 +201,8 @@ class Session:
             return answer
 
     def overrule(self) -> None:
+        from mlquiz.grading import Verdict
+
         answer = self.last_graded
         if answer is None or answer.verdict is None:
             self.ui.problem("there is no graded answer to overrule yet")

@@ -96,6 +96,7 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool]:
         where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
         try:
             item = make_item(question, variant, cached=False)
+            item.proof_command, item.proof_value  # worked out lazily: make them run here
         except (MlquizError, TemplateError, KeyError) as exc:
             report(f"{exc}{where}")
             continue
