@@ -1,0 +1,59 @@
+"""The shipped banks keep the promises of the product: coverage, numbers from demos, errata."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from mlquiz.bank import load_banks, shipped_banks_dir
+
+ERRATA = Path(__file__).parents[2] / "shared" / "seeds" / "ERRATA.md"
+CORE_AREAS = ("gradients", "lstm", "gru", "regularization", "batchnorm", "cnn")
+
+
+@pytest.fixture(scope="module")
+def questions():
+    result = load_banks([shipped_banks_dir()])
+    assert result.problems == [], "\n".join(map(str, result.problems))
+    return [q for bank in result.banks for q in bank.questions]
+
+
+def test_size_and_coverage(questions):
+    topics = Counter(q.topic for q in questions)
+    assert len(questions) >= 240
+    assert all(topics[area] >= 25 for area in CORE_AREAS), topics
+    assert {"rnn", "fundamentals"} <= set(topics)
+    assert set(Counter(q.type for q in questions)) == {"choice", "multi", "truefalse", "numeric", "text", "recall"}
+    assert set(Counter(q.difficulty for q in questions)) == {"easy", "medium", "hard"}
+
+
+def test_numbers_come_from_demos(questions):
+    numeric = [q for q in questions if q.type == "numeric"]
+    assert len(numeric) >= 0.3 * len(questions)
+    literal = [q.id for q in numeric if q.answer_from is None and not (q.demo and q.demo.key)]
+    assert literal == [], f"numeric answers no demo backs: {literal}"
+
+
+def test_parameterized_questions(questions):
+    parameterized = [q for q in questions if q.variant_count >= 4]
+    assert len(parameterized) >= 40
+
+
+def test_answers_are_not_guessable_from_patterns(questions):
+    truefalse = Counter(q.answer for q in questions if q.type == "truefalse")
+    assert min(truefalse.values()) >= 0.4 * sum(truefalse.values()), truefalse
+
+
+ERRATA_ITEMS = 34  # items in shared/seeds/ERRATA.md when the banks were written
+
+
+def test_every_erratum_has_a_misconception_question(questions):
+    # read the list itself where it is beside the repository (the workplace and CI), so new items show up
+    if ERRATA.is_file():
+        items = {int(n) for n in re.findall(r"(?m)^(\d+)\. ", ERRATA.read_text(encoding="utf-8"))}
+    else:
+        items = set(range(1, ERRATA_ITEMS + 1))
+    covered = {int(tag.split("-")[1]) for q in questions if "misconception" in q.tags
+               for tag in q.tags if re.fullmatch(r"errata-\d+", tag)}
+    assert items - covered == set(), f"errata items without a misconception question: {sorted(items - covered)}"
