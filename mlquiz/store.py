@@ -13,7 +13,6 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -77,14 +76,6 @@ def m001_initial(db: sqlite3.Connection) -> None:
 
 
 MIGRATIONS = [m001_initial]
-
-
-@dataclass(frozen=True)
-class ReviewRecord:
-    id: int
-    question_id: str
-    correct: bool | None
-    rating: int
 
 
 class Store:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlquiz.bank import Bank, LoadResult, Problem, Question, load_banks, shipped_banks_dir
+from mlquiz.bank import LoadResult, Problem, Question, load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
 
 
@@ -132,11 +132,3 @@ def orphan_problems() -> list[Problem]:
             if path.suffix != ".py" and path.name not in ("__pycache__", "README.md"):
                 problems.append(Problem(str(path), 1, 1, None, "not a demo module (*.py); move it out of demos/"))
     return problems
-
-
-def banks_for_listing(banks: list[Bank]) -> list[dict]:
-    return [
-        {"id": b.id, "title": b.title, "path": b.path, "questions": len(b.questions),
-         "variants": sum(q.variant_count for q in b.questions), "topics": b.topics}
-        for b in banks
-    ]
