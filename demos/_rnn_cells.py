@@ -45,7 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-N_GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # row blocks in weight_ih/weight_hh (PyTorch layout)
+from mlquiz.demos._rnn_layout import N_GATES
+
 
 
 def param_shapes(cell: str, n_input: int, n_hidden: int) -> dict[str, tuple[int, ...]]:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from mlquiz.demos._rnn_layout import N_GATES
+
 META = {
     "title": "Parameters of RNN, LSTM and GRU layers",
     "summary": "parameter counts and weight shapes of RNN/LSTM/GRU layers, PyTorch vs Keras (GRU/LSTM = 0.75)",
@@ -71,7 +73,7 @@ META = {
     },
 }
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # weight blocks: tanh RNN 1; LSTM i, f, g, o; GRU r, z, n
+GATES = N_GATES  # weight blocks: tanh RNN 1; LSTM i, f, g, o; GRU r, z, n
 
 
 @dataclass(frozen=True)
