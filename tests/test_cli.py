@@ -32,9 +32,30 @@ def test_help_lists_every_command():
         assert command in result.output
 
 
-@pytest.mark.parametrize("command", ["list", "verify", "demo"])
-def test_every_command_has_help_with_an_example(command):
-    result = invoke(command, "--help")
+def all_commands(group=None, prefix=()):
+    """Every leaf command's words, e.g. ('export', 'anki'), found from the app itself."""
+    import typer.main
+
+    group = group or typer.main.get_command(app)
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
+        if name == "demo":
+            yield prefix + (name,)  # its subcommands are the demos, tested in test_demos_common
+        elif hasattr(command, "list_commands"):
+            yield from all_commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,)
+
+
+def test_the_command_list_is_what_the_readme_documents():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for words in all_commands():
+        assert f"mlquiz {words[0]}" in readme, words
+
+
+@pytest.mark.parametrize("words", list(all_commands()), ids=" ".join)
+def test_every_command_has_help_with_an_example(words):
+    result = invoke(*words, "--help")
     assert result.exit_code == 0, result.output
     assert "Example" in result.output
 
