@@ -254,8 +254,8 @@ class _BankChecker:
         bank_id = self.ident(data, (), "id")
         title = self.plain_text(data, (), "title")
         description = self.plain_text(data, (), "description")
-        author = self.plain_text(data, (), "author", required=False)
-        license_ = self.plain_text(data, (), "license", required=False)
+        author = self.plain_text(data, (), "author")
+        license_ = self.plain_text(data, (), "license")
         questions_data = data.get("questions")
         questions: list[Question] = []
         if "questions" in data:
@@ -301,7 +301,7 @@ class _BankChecker:
         for key in COMMON_REQUIRED:
             if key not in item:
                 self.missing(path, key)
-        topic = self.ident(item, path, "topic", required=True, what="topic")
+        topic = self.ident(item, path, "topic", what="topic")
         tags = self.tag_list(item, path)
         difficulty = item.get("difficulty")
         if "difficulty" in item and difficulty not in DIFFICULTIES:
@@ -310,7 +310,7 @@ class _BankChecker:
         prompt = self.local_text(item, path, "prompt")
         explanation = self.local_text(item, path, "explanation")
         hint = self.local_text(item, path, "hint", required=False)
-        source = self.plain_text(item, path, "source", required=False)
+        source = self.plain_text(item, path, "source")
         vary = self.vary(item, path)
         # names as declared, even if the vary table was rejected: no second error for each use
         raw_vary = item.get("vary")
@@ -642,7 +642,7 @@ class _BankChecker:
                 self.report(path + (key,), f"unknown key {key!r} in {what}{self.suggest(key, allowed)}; "
                                            f"allowed: {', '.join(sorted(allowed))}")
 
-    def ident(self, data: dict, path: tuple, key: str, required: bool = True, what: str = "id") -> str | None:
+    def ident(self, data: dict, path: tuple, key: str, what: str = "id") -> str | None:
         value = data.get(key)
         if key not in data:
             return None  # reported as missing by the caller's required list
@@ -659,7 +659,8 @@ class _BankChecker:
             return ()
         return tuple(raw)
 
-    def plain_text(self, data: dict, path: tuple, key: str, required: bool = True) -> str | None:
+    def plain_text(self, data: dict, path: tuple, key: str) -> str | None:
+        """Non-empty text, or None when absent (the callers report required keys)."""
         if key not in data:
             return None
         value = data[key]

@@ -9,6 +9,7 @@ Set ``MLQUIZ_NO_CACHE=1`` to turn it off.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -85,9 +86,19 @@ def get_value(demo: str, params: dict, key: str):
 
 
 def put_value(demo: str, params: dict, key: str, value) -> None:
-    entries = _values()
-    entries[value_key(demo, params, key)] = value
-    _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint(), "entries": entries}).encode())
+    """Remember a value; the file is written once, when the process ends (an export adds hundreds)."""
+    global _values_dirty
+    _values()[value_key(demo, params, key)] = value
+    if not _values_dirty:
+        _values_dirty = True
+        atexit.register(_flush_values)
+
+
+_values_dirty = False
+
+
+def _flush_values() -> None:
+    _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint(), "entries": _values()}).encode())
 
 
 ENTRY_POINT_GROUPS = ("mlquiz.banks", "mlquiz.demos")
@@ -131,7 +142,7 @@ def entry_points(group: str) -> list[tuple[str, str]]:
     groups = {name: sorted((ep.name, ep.value) for ep in scan(group=name)) for name in ENTRY_POINT_GROUPS}
     if enabled():
         _write(path, json.dumps({"fingerprint": fingerprint, "groups": groups}).encode())
-    return groups.get(group) or sorted((ep.name, ep.value) for ep in scan(group=group))
+    return groups[group] if group in groups else sorted((ep.name, ep.value) for ep in scan(group=group))
 
 
 def load_demo_specs() -> dict:

@@ -16,7 +16,7 @@ def print_json(data) -> None:
     sys.stdout.write(jsonlib.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def print_error(exc: Exception) -> None:
+def print_error(exc: Exception | str) -> None:
     """One line per problem on stderr; never a traceback."""
     from rich.markup import escape
 
