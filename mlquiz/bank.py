@@ -31,7 +31,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 MAX_VARIANTS = 1000  # a vary table beyond this is a mistake (or an attack), not a question
 DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
 
-BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions"}
+BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}
 BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
 COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
                "vary", "values"}
@@ -123,6 +123,8 @@ class Bank:
     questions: tuple[Question, ...]
     author: str | None = None
     license: str | None = None
+    # ids removed from this bank, with why: progress is keyed by id, so none may come back
+    retired: tuple[tuple[str, str], ...] = ()
 
     @property
     def topics(self) -> dict[str, int]:
@@ -178,13 +180,22 @@ def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
     problems = []
     seen: dict[str, Question] = {}
     bank_ids: dict[str, Bank] = {}
+    retired: dict[str, tuple[Bank, str]] = {}
     for bank in banks:
         if bank.id in bank_ids:
             other = bank_ids[bank.id]
             problems.append(Problem(bank.path, 1, 1, None,
                                     f"bank id {bank.id!r} is also used by {other.path}; give each bank its own id"))
         bank_ids.setdefault(bank.id, bank)
+        for old_id, reason in bank.retired:
+            retired.setdefault(old_id, (bank, reason))
+    for bank in banks:
         for question in bank.questions:
+            gone = retired.get(question.id)
+            if gone is not None and gone[0] is not bank:
+                problems.append(Problem(question.file, question.line, 1, question.id,
+                                        f"id was retired by {gone[0].path} ({gone[1]}); progress is keyed by id, "
+                                        "so a retired id is never reused: choose a new id"))
             first = seen.get(question.id)
             if first is not None and first.file != question.file:
                 problems.append(Problem(question.file, question.line, 1, question.id,
@@ -252,6 +263,7 @@ class _BankChecker:
                                              f"format_version: {FORMAT_VERSION}")
             return None
         bank_id = self.ident(data, (), "id")
+        retired = self.retired(data)
         title = self.plain_text(data, (), "title")
         description = self.plain_text(data, (), "description")
         author = self.plain_text(data, (), "author")
@@ -275,11 +287,37 @@ class _BankChecker:
                                     "rename one")
                         self.qid = None
                         continue
+                    if question.id in retired:
+                        self.qid = question.id
+                        self.report(("questions", index, "id"),
+                                    f"id was retired ({retired[question.id]}); progress is keyed by id, so a "
+                                    "retired id is never reused: choose a new id")
+                        self.qid = None
+                        continue
                     seen[question.id] = question.line
                     questions.append(question)
         if bank_id is None or title is None or description is None or not questions:
             return None
-        return Bank(bank_id, title, description, self.filename, tuple(questions), author, license_)
+        return Bank(bank_id, title, description, self.filename, tuple(questions), author, license_,
+                    tuple(retired.items()))
+
+    def retired(self, data: dict) -> dict[str, str]:
+        """``retired: {old-id: why it went}``: ids that questions once had and may never have again."""
+        raw = data.get("retired")
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.report(("retired",), "retired is a mapping of old question ids to the reason each was removed")
+            return {}
+        retired = {}
+        for key, reason in raw.items():
+            if not isinstance(key, str) or not ID_PATTERN.match(key):
+                self.report(("retired", key), f"retired id {key!r} is not a question id")
+            elif not isinstance(reason, str) or not reason.strip():
+                self.report(("retired", key), f"retired id {key!r} needs a reason (a sentence: why it was removed)")
+            else:
+                retired[key] = reason.strip()
+        return retired
 
     # ----- question level
     def question(self, item, path: tuple, bank_id: str) -> Question | None:
