@@ -15,7 +15,8 @@ from typer.core import TyperGroup
 
 from mlquiz.demospec import DemoSpec, Param
 
-METAVARS = {"int": "INT", "float": "NUMBER", "choice": "CHOICE", "choices": "LIST", "pair": "N|HxW", "text": "TEXT"}
+METAVARS = {"int": "INT", "float": "NUMBER", "choice": "CHOICE", "choices": "LIST", "pair": "N|HxW", "floats": "X,Y,...",
+            "matrix": "A,B;C,D", "text": "TEXT"}
 
 
 class DemoGroup(TyperGroup):
@@ -79,8 +80,10 @@ def _show(param: Param) -> str:
     value = param.coerce(param.default)
     if param.type == "pair":
         return f"{value[0]}x{value[1]}"
-    if param.type == "choices":
-        return ",".join(value)
+    if param.type in ("choices", "floats"):
+        return ",".join(map(str, value))
+    if param.type == "matrix":
+        return ";".join(",".join(map(str, row)) for row in value)
     return str(value)
 
 

@@ -11,7 +11,13 @@ Parameter types (``"type"`` in META):
 - ``choice``: one of ``choices``;
 - ``choices``: a comma-separated subset of ``choices`` (given to compute as a tuple);
 - ``pair``: ``N`` or ``HxW`` (given to compute as a tuple of two ints), each within min/max;
+- ``floats``: explicit numbers, ``1,-0.5,2`` on the command line or a YAML list (given to compute as a
+  tuple of floats), each within min/max; at most ``MAX_FLOATS`` of them;
+- ``matrix``: rows of numbers, ``1,2;3,4`` on the command line or a YAML list of lists (given to compute as
+  a tuple of equal-length tuples of floats), each within min/max; at most ``MAX_FLOATS`` numbers in all;
 - ``text``: free text that compute validates itself (a padding mode, a layer spec).
+
+``floats`` and ``matrix`` let a worked example run a demo on the numbers its prompt shows.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from pathlib import Path
 
 from mlquiz.errors import DemoInputError, MlquizError
 
-PARAM_TYPES = ("int", "float", "flag", "choice", "choices", "pair", "text")
+PARAM_TYPES = ("int", "float", "flag", "choice", "choices", "pair", "floats", "matrix", "text")
+MAX_FLOATS = 256  # explicit inputs are for worked examples a person computes by hand, not data sets
 _PAIR = re.compile(r"^\s*(-?\d+)\s*(?:[xX×]\s*(-?\d+)\s*)?$")
 
 
@@ -99,6 +106,12 @@ class Param:
             return tuple(dict.fromkeys(picked))
         if kind == "pair":
             return self._pair(value)
+        if kind == "floats":
+            numbers = self._numbers(value.split(",") if isinstance(value, str) else value, "a comma-separated "
+                                    "list of numbers, e.g. 1,-0.5,2")
+            return numbers
+        if kind == "matrix":
+            return self._matrix(value)
         if kind == "text":
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 raise self._bad(value, "text")
@@ -119,6 +132,39 @@ class Param:
         for number in pair:
             self._in_range(number)
         return pair
+
+    def _numbers(self, items: object, wanted: str) -> tuple[float, ...]:
+        if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)) or not items:
+            raise self._bad(items, wanted)
+        if len(items) > MAX_FLOATS:
+            raise DemoInputError(f"{self.option} has {len(items)} numbers; use at most {MAX_FLOATS}")
+        numbers = []
+        for item in items:
+            if isinstance(item, bool):
+                raise self._bad(item, wanted)
+            try:
+                number = float(item.strip()) if isinstance(item, str) else float(item)
+            except (TypeError, ValueError, OverflowError):
+                raise self._bad(item, wanted) from None
+            if not math.isfinite(number):
+                raise self._bad(item, "finite numbers")
+            numbers.append(self._in_range(number))
+        return tuple(numbers)
+
+    def _matrix(self, value: object) -> tuple[tuple[float, ...], ...]:
+        wanted = "rows of numbers, e.g. 1,2;3,4 (',' between numbers, ';' between rows)"
+        rows = value.split(";") if isinstance(value, str) else value
+        if not isinstance(rows, (list, tuple)) or not rows:
+            raise self._bad(value, wanted)
+        if len(rows) > MAX_FLOATS:
+            raise DemoInputError(f"{self.option} has {len(rows)} rows; use at most {MAX_FLOATS} numbers in all")
+        matrix = tuple(self._numbers(row.split(",") if isinstance(row, str) else row, wanted) for row in rows)
+        if len({len(row) for row in matrix}) != 1:
+            raise DemoInputError(f"{self.option}: rows have different lengths "
+                                 f"({', '.join(str(len(row)) for row in matrix)}); give every row as many numbers")
+        if sum(len(row) for row in matrix) > MAX_FLOATS:
+            raise DemoInputError(f"{self.option} has more than {MAX_FLOATS} numbers; use fewer")
+        return matrix
 
     def _in_range(self, number):
         if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
@@ -174,6 +220,10 @@ class DemoSpec:
                 parts.append(f"{param.option} {value[0] if value[0] == value[1] else f'{value[0]}x{value[1]}'}")
             elif param.type == "choices":
                 parts.append(f"{param.option} {','.join(value)}")
+            elif param.type == "floats":
+                parts.append(f"{param.option} {_quote(','.join(_short(v) for v in value))}")
+            elif param.type == "matrix":
+                parts.append(f"{param.option} {_quote(';'.join(','.join(_short(v) for v in row) for row in value))}")
             else:
                 text = _num(value) if isinstance(value, (int, float)) else str(value)
                 parts.append(f"{param.option} {_quote(text)}")
@@ -251,6 +301,11 @@ def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = 
 
 def _num(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
+
+
+def _short(number: float) -> str:
+    """1.0 as 1, 0.5 as 0.5: how a person writes the numbers of a worked example."""
+    return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
 def _quote(text: str) -> str:

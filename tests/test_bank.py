@@ -221,3 +221,29 @@ def test_shown_option_order_does_not_give_the_answer_away():
     assert sorted(shown[0].options) == sorted(make_item(choice[0]).options)
     again = [shuffled(make_item(q), stable_rng(make_item(q))).options for q in choice[:20]]
     assert again == [shuffled(make_item(q), stable_rng(make_item(q))).options for q in choice[:20]]
+
+
+def test_explicit_number_parameters_parse_from_the_cli_and_from_yaml():
+    from mlquiz.demospec import MAX_FLOATS, Param
+    from mlquiz.errors import DemoInputError
+
+    vector = Param("grads", "floats", "1,2", "gradient", min=-10, max=10)
+    assert vector.coerce("1, -0.5,2") == (1.0, -0.5, 2.0)
+    assert vector.coerce([1, 2.5]) == (1.0, 2.5)
+    for bad in ("1,,2", "", "1,nan", "1,20", [True], "a,b", ",".join(["1"] * (MAX_FLOATS + 1))):
+        with pytest.raises(DemoInputError):
+            vector.coerce(bad)
+    matrix = Param("batch", "matrix", "1,2;3,4", "a batch", min=-100, max=100)
+    assert matrix.coerce("1,2; 3,4") == ((1.0, 2.0), (3.0, 4.0))
+    assert matrix.coerce([[1, 2], [3, 4]]) == ((1.0, 2.0), (3.0, 4.0))
+    with pytest.raises(DemoInputError, match="different lengths"):
+        matrix.coerce("1,2;3")
+
+
+def test_explicit_number_parameters_round_trip_through_the_demo_command():
+    from mlquiz.demospec import DemoSpec, Param
+
+    spec = DemoSpec("d", "d", "t", "s", (), (Param("grads", "floats", "1,2", "g"),
+                                            Param("batch", "matrix", "1;2", "b")), {})
+    command = spec.command({"grads": [0.5, -1], "batch": "1,2;3,4"})
+    assert command == "mlquiz demo d --grads 0.5,-1 --batch '1,2;3,4'"
