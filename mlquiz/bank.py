@@ -34,7 +34,7 @@ DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, 
 BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}
 BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
 COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
-               "vary", "values"}
+               "vary", "values", "allow"}
 COMMON_REQUIRED = ("id", "topic", "difficulty", "type", "prompt", "explanation")
 TYPE_KEYS = {
     "choice": {"options", "answer"},
@@ -103,6 +103,7 @@ class Question:
     source: str | None = None
     vary: tuple[dict, ...] = ()
     values: dict = field(default_factory=dict, hash=False)  # name -> DemoRef
+    allow: dict = field(default_factory=dict, hash=False)  # quality check -> why this question is deliberate
 
     @property
     def variant_count(self) -> int:
@@ -356,6 +357,7 @@ class _BankChecker:
             raw_vary[0] if isinstance(raw_vary, list) and raw_vary and isinstance(raw_vary[0], dict) else {})
         self.vary_names = variables = {str(name) for name in declared}
         values = self.values(item, path, vary)
+        allow = self.allow(item, path)
         demo = self.demo_ref(item.get("demo"), path + ("demo",), vary, style="demo") if "demo" in item else None
         fields: dict = {}
         if qtype:
@@ -367,7 +369,7 @@ class _BankChecker:
         return Question(
             id=qid, bank=bank_id, file=self.filename, line=line, topic=topic, tags=tags,
             difficulty=difficulty, type=qtype, prompt=prompt, explanation=explanation, hint=hint,
-            demo=demo, source=source, vary=tuple(vary), values=values, **fields,
+            demo=demo, source=source, vary=tuple(vary), values=values, allow=allow, **fields,
         )
 
     # ----- per-type answers
@@ -536,6 +538,29 @@ class _BankChecker:
         if len({tuple(sorted(r.items())) for r in rows}) != len(rows):
             self.report(vpath, "two variants are identical; make each one different")
         return rows
+
+    def allow(self, item, path) -> dict:
+        """``allow: {check: why}`` silences one quality check for this question; the reason is required."""
+        from mlquiz.lint import CHECKS
+
+        if "allow" not in item:
+            return {}
+        raw = item["allow"]
+        if not isinstance(raw, dict) or not raw:
+            self.report(path + ("allow",), "allow maps a quality check to why this question breaks it on purpose: "
+                                           "{long-key: the key must name both conditions}")
+            return {}
+        allowed = {}
+        for check, reason in raw.items():
+            if check not in CHECKS:
+                self.report(path + ("allow", check), f"quality check {check!r} is unknown"
+                                                     f"{self.suggest(check, list(CHECKS))}; checks: "
+                                                     f"{', '.join(CHECKS)}")
+            elif not isinstance(reason, str) or not reason.strip():
+                self.report(path + ("allow", check), f"allow {check!r} needs a reason: say why it is deliberate")
+            else:
+                allowed[check] = reason.strip()
+        return allowed
 
     def values(self, item, path, vary) -> dict:
         if "values" not in item:

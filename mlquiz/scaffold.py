@@ -28,10 +28,11 @@ questions:
     type: choice
     prompt: What most directly makes gradients explode in a deep network?
     options:
-      - Per-layer Jacobians with norms above 1, multiplied many times
+      - Per-layer Jacobians with norms above 1
       - A learning rate that is too small
       - Too few training examples
-    answer: Per-layer Jacobians with norms above 1, multiplied many times
+      - Weights initialised too close to zero
+    answer: Per-layer Jacobians with norms above 1
     hint: Think of the chain rule as a product.
     explanation: >-
       Backpropagation multiplies one Jacobian per layer; when they stretch vectors the product

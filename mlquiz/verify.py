@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mlquiz.bank import LoadResult, Problem, Question, load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
+from mlquiz.lint import lint_bank, lint_banks
 
 
 @dataclass
@@ -58,10 +59,11 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
         summary = summaries[bank.path]
         summary.bank = bank.id
         summary.questions = len(bank.questions)
+        items: dict[str, list] = {}
         for question in bank.questions:
             if progress:
                 progress(question)
-            found, checks, unverified = check_question(question)
+            found, checks, unverified, items[question.id] = check_question(question)
             problems.extend(found)
             summary.variants += question.variant_count
             summary.demo_checks += checks
@@ -71,6 +73,9 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
                                "numeric answer is a literal that no demo backs (unverified); use answer_from, or "
                                "add a demo with a key so verify can check it")
                 (problems if strict else warnings).append(note)
+        # quality findings: warnings, errors under --strict
+        (problems if strict else warnings).extend(lint_bank(bank, items))
+    (problems if strict else warnings).extend(lint_banks(result.banks))
     if shipped:
         problems.extend(orphan_problems())
     for problem in problems:
@@ -79,13 +84,14 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
     return Report(list(summaries.values()), problems, warnings)
 
 
-def check_question(question: Question) -> tuple[list[Problem], int, bool]:
-    """Make every variant concrete; returns (problems, demo values checked, unverified literal?)."""
+def check_question(question: Question) -> tuple[list[Problem], int, bool, list]:
+    """Make every variant concrete; returns (problems, demo values checked, unverified literal?, items)."""
     from mlquiz.items import DemoValueError, demo_value, make_item
     from mlquiz.templates import TemplateError
 
     problems: list[Problem] = []
     checks = 0
+    items = []
 
     def report(message: str) -> None:
         problems.append(Problem(question.file, question.line, 1, question.id, message))
@@ -100,6 +106,7 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool]:
         except (MlquizError, TemplateError, KeyError) as exc:
             report(f"{exc}{where}")
             continue
+        items.append(item)
         checks += refs
         if question.type == "numeric" and question.answer_from is None and question.demo and question.demo.key:
             try:
@@ -112,7 +119,7 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool]:
                        f"{question.demo.key} = {expected!r}; use answer_from to take the demo's value")
     unverified = question.type == "numeric" and question.answer_from is None and not (
         question.demo and question.demo.key)
-    return problems, checks, unverified
+    return problems, checks, unverified, items
 
 
 def _close(answer, expected, tolerance) -> bool:

@@ -1,0 +1,309 @@
+"""The question-quality linter: patterns that let a test-wise candidate score without knowing anything.
+
+The schema checks (bank.py) make sure a bank is well formed; these checks make sure its score means
+something. Each check is one small function named by its entry in ``CHECKS``; a question silences one
+check with ``allow: {check-name: why it is deliberate}``. Findings are warnings in ``verify`` and
+errors under ``verify --strict``. docs/authoring.md ("Writing good questions") explains each check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlquiz.bank import Bank, Problem, Question
+    from mlquiz.items import Item
+
+# What each check finds; the key is what `allow:` names.
+CHECKS = {
+    "long-key": "the correct option is much longer than the distractors",
+    "longest-key-share": "in too many of a bank's choice questions the correct option is the longest",
+    "multi-wrong-count": "a bank's multi-select questions nearly all have the same number of wrong options",
+    "tf-balance": "a bank's true/false answers are mostly true or mostly false",
+    "tf-cues": "absolutes and hedges in true/false statements give their answers away",
+    "tolerance-too-tight": "a numeric answer rounded to three significant digits is marked wrong",
+    "tolerance-too-loose": "a numeric answer off by a factor of 2 (a count off by one) is marked right",
+    "answer-in-prompt": "the answer, or an expression that evaluates to it, is in the prompt",
+    "duplicate-options": "two options are the same after normalising case, spaces and punctuation",
+    "option-in-key": "a distractor's text is contained in the correct option",
+}
+
+LONG_KEY_RATIO = 1.5  # the key may be half as long again as the mean distractor ...
+LONG_KEY_SLACK = 15  # ... or 15 characters longer: short options differ by a word without giving anything away
+MAX_LONGEST_SHARE = 0.35  # chance with four options is 25%
+MAX_SAME_WRONG_COUNT = 0.5  # no single number of wrong options for more than half of the multi questions
+TF_TRUE_RANGE = (0.4, 0.6)
+MAX_CUE_ACCURACY = 0.65  # a guesser reading only absolutes and hedges
+MIN_FOR_SHARE = 5  # bank-level shares are noise below this many questions
+
+ABSOLUTES = re.compile(
+    r"\b(always|never|all|none|every|only|exactly|guarantees?|guaranteed|completely|entirely|must|cannot|"
+    r"impossible|any|fully|perfectly|no|nothing|whatever|regardless|solely|purely|identical|eliminates?)\b", re.I)
+HEDGES = re.compile(
+    r"\b(although|though|despite|usually|typically|often|generally|can|could|may|might|tends?|roughly|"
+    r"approximately|about|some|mostly|largely|partly|partially|likely|somewhat|sometimes|in practice|"
+    r"strictly speaking|not necessarily|unless|except)\b", re.I)
+# a prompt that states the precision it wants may ask for more than three significant digits
+STATES_PRECISION = re.compile(r"signific|decimal|digits|nearest|exact|fraction|precision|round", re.I)
+EXPRESSION = re.compile(r"(?<![\w.])\(?-?\d[\d.]*(?:\s*(?:\*\*|\^|[*/×])\s*\(?-?[\d.]+\)?)+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    message: str  # what is wrong; how to fix it
+
+
+def lint_bank(bank: Bank, items: dict[str, list[Item]] | None = None) -> list[Problem]:
+    """Every finding for ``bank``; ``items`` holds each question's variants where verify made them."""
+    from mlquiz.bank import Problem
+
+    problems = []
+    for question in bank.questions:
+        for finding in question_findings(question, (items or {}).get(question.id, ())):
+            if finding.check not in question.allow:
+                problems.append(Problem(question.file, question.line, 1, question.id,
+                                        f"[{finding.check}] {finding.message}"))
+    for finding in bank_findings(bank):
+        problems.append(Problem(bank.path, 1, 1, None, f"[{finding.check}] {finding.message}"))
+    return problems
+
+
+def question_findings(question: Question, items) -> list[Finding]:
+    findings = []
+    english = lambda text: text["en"] if isinstance(text, dict) else text  # noqa: E731
+    options = [english(o) for o in question.options]
+    if question.type == "choice" and options:
+        findings += long_key(options, [question.answer])
+        findings += option_in_key(options, question.answer)
+    if question.type == "multi" and options:
+        findings += long_key(options, list(question.answer))
+    if options:
+        findings += duplicate_options(options)
+    seen = set()
+    for item in items:
+        for finding in item_findings(item):
+            if finding.check not in seen:  # one finding per check, not one per variant
+                seen.add(finding.check)
+                findings.append(finding)
+    return findings
+
+
+def item_findings(item: Item) -> list[Finding]:
+    if item.question.type == "numeric":
+        return tolerance_too_tight(item) + tolerance_too_loose(item) + numeric_answer_in_prompt(item)
+    if item.question.type in ("text", "choice"):
+        return text_answer_in_prompt(item)
+    return []
+
+
+# ----- option checks
+def long_key(options: list[str], keys: list[str]) -> list[Finding]:
+    wrong = [len(o) for o in options if o not in keys]
+    right = [len(k) for k in keys]
+    if not wrong or not right:
+        return []
+    key, mean = sum(right) / len(right), sum(wrong) / len(wrong)
+    if key > LONG_KEY_RATIO * mean and key - mean > LONG_KEY_SLACK:
+        what = "correct option is" if len(keys) == 1 else "correct options are on average"
+        return [Finding("long-key", f"the {what} {key / mean:.1f}x as long as the distractors ({key:.0f} vs "
+                                    f"{mean:.0f} characters); trim it to the bare claim and move the reason to the "
+                                    "explanation, or give the distractors the same detail")]
+    return []
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def duplicate_options(options: list[str]) -> list[Finding]:
+    counts = Counter(normalise(o) for o in options)
+    same = [o for o in options if counts[normalise(o)] > 1]
+    if same:
+        return [Finding("duplicate-options", f"options {same[0]!r} and another read the same once case, spaces and "
+                                             "punctuation are ignored; reword or remove one")]
+    return []
+
+
+def option_in_key(options: list[str], key: str) -> list[Finding]:
+    whole = f" {normalise(key)} "
+    for option in options:
+        part = normalise(option)
+        if option != key and len(part) >= 3 and f" {part} " in whole:
+            return [Finding("option-in-key", f"distractor {option!r} is part of the correct option, which gives "
+                                             "the key away; make the distractor a claim of its own")]
+    return []
+
+
+# ----- numeric checks
+def _accepts(item: Item, value: float) -> bool:
+    tolerance = item.tolerance
+    return math.isclose(value, item.answer, rel_tol=tolerance.rel, abs_tol=tolerance.abs)
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1)
+
+
+def tolerance_too_tight(item: Item) -> list[Finding]:
+    answer = item.answer
+    if _is_count(answer) or answer == 0 or STATES_PRECISION.search(item.prompt):
+        return []
+    rounded = float(f"{answer:.3g}")
+    if not _accepts(item, rounded):
+        return [Finding("tolerance-too-tight", f"{rounded:g} (the answer {answer:.6g} to three significant digits) "
+                                               "is marked wrong; widen the tolerance (the default is 1% relative) "
+                                               "or say in the prompt what precision is wanted")]
+    return []
+
+
+def tolerance_too_loose(item: Item) -> list[Finding]:
+    answer = item.answer
+    if _is_count(answer):
+        near = [answer - 1, answer + 1]
+        what = "a count off by one"
+    elif answer != 0:
+        near = [answer * 2, answer / 2]
+        what = "an answer off by a factor of 2"
+    else:
+        return []
+    accepted = [v for v in near if _accepts(item, v)]
+    if accepted:
+        return [Finding("tolerance-too-loose", f"{what} ({accepted[0]:g} for {answer:g}) is marked right; narrow "
+                                               "the tolerance")]
+    return []
+
+
+def numeric_answer_in_prompt(item: Item) -> list[Finding]:
+    from mlquiz.grading import AnswerFormatError, parse_number
+
+    answer = item.answer
+    prompt = item.prompt
+    for match in EXPRESSION.finditer(prompt):
+        try:
+            value = parse_number(match.group(0))
+        except (AnswerFormatError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if _accepts(item, value):
+            return [Finding("answer-in-prompt", f"the prompt's {match.group(0).strip()!r} evaluates to the answer; "
+                                                "let the candidate build the expression")]
+    if _is_count(answer) or answer == 0:
+        return []  # a count often equals a size the prompt gives (the output size is H): that is the question
+    for shown in {item.answer_text, f"{answer:.3g}"}:
+        if re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", prompt):
+            return [Finding("answer-in-prompt", f"the answer {shown} is written in the prompt; ask for something "
+                                                "the prompt does not state")]
+    return []
+
+
+def text_answer_in_prompt(item: Item) -> list[Finding]:
+    answer = normalise(item.answer_text)
+    if len(answer) < (4 if item.question.type == "text" else 12):
+        return []
+    if f" {answer} " in f" {normalise(item.prompt)} ":
+        return [Finding("answer-in-prompt", "the answer's words appear in the prompt; rephrase the prompt")]
+    return []
+
+
+# ----- bank-level checks
+def bank_findings(bank: Bank) -> list[Finding]:
+    return longest_key_share(bank) + multi_wrong_count(bank) + tf_balance(bank) + tf_cues(bank)
+
+
+def lint_banks(banks: list[Bank]) -> list[Problem]:
+    """The bank-level checks over all ``banks`` together: a candidate practises across banks, and a
+    small bank's few questions can hide a pattern that the whole set shows."""
+    from mlquiz.bank import Bank, Problem
+
+    if len(banks) < 2:
+        return []
+    union = Bank("all", "all banks", "", banks[0].path, tuple(q for b in banks for q in b.questions))
+    return [Problem(banks[0].path, 1, 1, None, f"[{f.check}] across all {len(banks)} banks: {f.message}")
+            for f in bank_findings(union)]
+
+
+def _counted(bank: Bank, qtype: str, check: str) -> list[Question]:
+    return [q for q in bank.questions if q.type == qtype and check not in q.allow]
+
+
+def _options(question: Question) -> list[str]:
+    return [o["en"] if isinstance(o, dict) else o for o in question.options]
+
+
+def longest_key_share(bank: Bank) -> list[Finding]:
+    questions = _counted(bank, "choice", "longest-key-share")
+    if len(questions) < MIN_FOR_SHARE:
+        return []
+    longest = [q for q in questions if _strictly_longest(_options(q), q.answer)]
+    share = len(longest) / len(questions)
+    if share > MAX_LONGEST_SHARE:
+        return [Finding("longest-key-share", f"the correct option is strictly the longest in {len(longest)} of "
+                                             f"{len(questions)} choice questions ({share:.0%}; at most "
+                                             f"{MAX_LONGEST_SHARE:.0%}), so 'pick the longest' scores; shorten "
+                                             f"keys in: {_names(longest)}")]
+    return []
+
+
+def _strictly_longest(options: list[str], key: str) -> bool:
+    return all(len(key) > len(o) for o in options if o != key)
+
+
+def multi_wrong_count(bank: Bank) -> list[Finding]:
+    questions = _counted(bank, "multi", "multi-wrong-count")
+    if len(questions) < MIN_FOR_SHARE - 1:
+        return []
+    counts = Counter(len(q.options) - len(q.answer) for q in questions)
+    wrong, how_many = counts.most_common(1)[0]
+    if how_many / len(questions) > MAX_SAME_WRONG_COUNT:
+        return [Finding("multi-wrong-count", f"{how_many} of {len(questions)} multi-select questions have exactly "
+                                             f"{wrong} wrong option{'s' if wrong != 1 else ''}; vary how many "
+                                             "options are correct (from one to all but one)")]
+    return []
+
+
+def tf_balance(bank: Bank) -> list[Finding]:
+    questions = _counted(bank, "truefalse", "tf-balance")
+    if len(questions) < MIN_FOR_SHARE:
+        return []
+    true = sum(1 for q in questions if q.answer is True)
+    share = true / len(questions)
+    low, high = TF_TRUE_RANGE
+    if not low <= share <= high:
+        return [Finding("tf-balance", f"{true} of {len(questions)} true/false answers are true ({share:.0%}; keep "
+                                      f"between {low:.0%} and {high:.0%}); state some misconceptions in their "
+                                      "true form or the reverse")]
+    return []
+
+
+def cue_guess(statement: str) -> bool | None:
+    """What a test-wise candidate guesses from wording alone: absolutes are false, hedges true."""
+    absolute, hedge = bool(ABSOLUTES.search(statement)), bool(HEDGES.search(statement))
+    if absolute == hedge:
+        return None
+    return hedge
+
+
+def tf_cues(bank: Bank) -> list[Finding]:
+    questions = _counted(bank, "truefalse", "tf-cues")
+    guessed = [(q, cue_guess(q.prompt["en"])) for q in questions]
+    cued = [(q, guess) for q, guess in guessed if guess is not None]
+    if len(cued) < MIN_FOR_SHARE:
+        return []
+    right = [q for q, guess in cued if guess == q.answer]
+    share = len(right) / len(cued)
+    if share > MAX_CUE_ACCURACY:
+        return [Finding("tf-cues", f"reading only absolutes (always, never, exactly ...) as false and hedges "
+                                   f"(usually, can, although ...) as true answers {len(right)} of {len(cued)} cued "
+                                   f"statements right ({share:.0%}; at most {MAX_CUE_ACCURACY:.0%}); write true "
+                                   f"statements with absolutes that hold and false ones hedged, e.g. in: "
+                                   f"{_names(right)}")]
+    return []
+
+
+def _names(questions: list[Question], most: int = 8) -> str:
+    names = ", ".join(q.id for q in questions[:most])
+    return names + (f" and {len(questions) - most} more" if len(questions) > most else "")
