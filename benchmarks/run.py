@@ -107,8 +107,8 @@ def generated_bank(path: Path, count: int) -> None:
 
 
 def load_figures(repeat: int, work: Path) -> list[dict]:
-    from mlquiz import catalog
-    from mlquiz.bank import load_banks
+    from mlquiz.content import catalog
+    from mlquiz.content.loading import load_banks
 
     bank = work / "generated.yaml"
     generated_bank(bank, 10_000)
@@ -142,10 +142,10 @@ def verify_figure(env) -> dict:
 def stats_figures(repeat: int, env, home: Path) -> list[dict]:
     from datetime import datetime, timedelta, timezone
 
-    from mlquiz.bank import load_banks, shipped_banks_dir
-    from mlquiz.scheduler import card_to_json, new_card
-    from mlquiz.stats import compute_stats
-    from mlquiz.store import Store
+    from mlquiz.content.loading import load_banks, shipped_banks_dir
+    from mlquiz.practice.scheduler import card_to_json, new_card
+    from mlquiz.practice.stats import compute_stats
+    from mlquiz.practice.store import Store
 
     questions = [q for b in load_banks([shipped_banks_dir()]).banks for q in b.questions]
     store = Store(home / "progress.db")
@@ -180,7 +180,7 @@ def stats_figures(repeat: int, env, home: Path) -> list[dict]:
 
 
 def demo_figures() -> list[dict]:
-    from mlquiz import registry
+    from mlquiz.demokit import registry
 
     figures = []
     for name, spec in registry.all_demos().items():
@@ -201,7 +201,7 @@ def lstm_vs_reference() -> dict | None:
         import torch
     except ImportError:
         return None
-    from mlquiz import registry
+    from mlquiz.demokit import registry
 
     spec = registry.get_demo("lstm-gradients")
     values = spec.resolve({"seq_len": 1000, "hidden": 128, "cells": "lstm"})

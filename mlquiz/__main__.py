@@ -1,3 +1,3 @@
-from mlquiz.cli import main
+from mlquiz.cli.app import main
 
 main()

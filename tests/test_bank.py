@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from mlquiz.bank import load_bank_file, load_banks, shipped_banks_dir
-from mlquiz.items import make_item
-from mlquiz.templates import TemplateError, fill, placeholders
+from mlquiz.content.loading import load_bank_file, load_banks, shipped_banks_dir
+from mlquiz.content.items import make_item
+from mlquiz.content.templates import TemplateError, fill, placeholders
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = sorted((FIXTURES / "bank_bad").glob("*.yaml"))
@@ -211,7 +211,7 @@ def test_shown_option_order_does_not_give_the_answer_away():
     import random
     from collections import Counter
 
-    from mlquiz.items import shuffled, stable_rng
+    from mlquiz.content.items import shuffled, stable_rng
 
     choice = [q for b in load_banks([shipped_banks_dir()]).banks for q in b.questions if q.type == "choice"]
     rng = random.Random(0)
@@ -224,7 +224,7 @@ def test_shown_option_order_does_not_give_the_answer_away():
 
 
 def test_explicit_number_parameters_parse_from_the_cli_and_from_yaml():
-    from mlquiz.demospec import MAX_FLOATS, Param
+    from mlquiz.demokit.spec import MAX_FLOATS, Param
     from mlquiz.errors import DemoInputError
 
     vector = Param("grads", "floats", "1,2", "gradient", min=-10, max=10)
@@ -241,7 +241,7 @@ def test_explicit_number_parameters_parse_from_the_cli_and_from_yaml():
 
 
 def test_explicit_number_parameters_round_trip_through_the_demo_command():
-    from mlquiz.demospec import DemoSpec, Param
+    from mlquiz.demokit.spec import DemoSpec, Param
 
     spec = DemoSpec("d", "d", "t", "s", (), (Param("grads", "floats", "1,2", "g"),
                                             Param("batch", "matrix", "1;2", "b")), {})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlquiz.cli import app
+from mlquiz.cli.app import app
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -104,7 +104,7 @@ def test_verify_missing_path_is_one_line_not_a_traceback():
 
 
 def test_demo_lists_every_demo_with_a_summary():
-    from mlquiz import registry
+    from mlquiz.demokit import registry
 
     result = invoke("demo", "--json")
     assert result.exit_code == 0, result.output

@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from mlquiz import registry
-from mlquiz.cli import app
+from mlquiz.demokit import registry
+from mlquiz.cli.app import app
 
 DEMOS = sorted(registry.all_demos())
 runner = CliRunner()
@@ -84,7 +84,7 @@ def test_render_at_defaults_fits_an_80_column_terminal(name):
 
 
 def test_demo_reference_is_current():
-    from mlquiz.docgen import DEMOS_DOC, demos_markdown
+    from mlquiz.demokit.docgen import DEMOS_DOC, demos_markdown
 
     assert DEMOS_DOC.read_text(encoding="utf-8") == demos_markdown(), (
-        "docs/demos.md is outdated. Run `python -m mlquiz.docgen`")
+        "docs/demos.md is outdated. Run `python -m mlquiz.demokit.docgen`")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mlquiz.bank import load_bank_file
-from mlquiz.grading import AnswerFormatError, grade, normalize_text, parse_bool, parse_letters, parse_number
-from mlquiz.items import make_item
+from mlquiz.content.loading import load_bank_file
+from mlquiz.practice.grading import AnswerFormatError, grade, normalize_text, parse_bool, parse_letters, parse_number
+from mlquiz.content.items import make_item
 
 DRILL = Path(__file__).parent / "fixtures" / "practice" / "drill.yaml"
 
@@ -264,7 +264,7 @@ def test_recall_is_self_rated_not_graded(items):
 
 
 def test_choices_can_be_answered_by_their_text():
-    from mlquiz.grading import choose
+    from mlquiz.practice.grading import choose
 
     options = ("0.25", "1", "tanh", "Gradient clipping")
     assert choose("1", options, single=True) == [1]  # the option reading 1, not the first option

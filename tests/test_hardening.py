@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mlquiz.bank import load_bank_file
+from mlquiz.content.loading import load_bank_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KINDS = FIXTURES / "hardening" / "kinds.yaml"
@@ -164,7 +164,8 @@ def practice_process(home: Path, *extra):
 
 def kinds_in_order():
     """The question types in the order --seed 3 asks them."""
-    from mlquiz import catalog, session
+    from mlquiz.content import catalog
+    from mlquiz.practice import session
 
     loaded = catalog.load([KINDS])
     options = session.PracticeOptions(count=6, topics=("kinds",), seed=3)

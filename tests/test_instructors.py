@@ -28,8 +28,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlquiz.bank import QUESTION_TYPES, load_bank_file
-from mlquiz.cli import app
+from mlquiz.content.model import QUESTION_TYPES
+from mlquiz.content.loading import load_bank_file
+from mlquiz.cli.app import app
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "mlquiz-example-bank"
@@ -191,7 +192,7 @@ def test_exports_of_an_installed_bank(plugin, tmp_path):
 
 def load_demo(path: Path, name: str):
     """A demo's spec (read from source, as mlquiz does) and its module, imported from a file."""
-    from mlquiz.demospec import read_spec
+    from mlquiz.demokit.spec import read_spec
 
     spec = read_spec(name, f"_authoring_{path.stem}", path)
     loader = importlib.util.spec_from_file_location(spec.module, path)

@@ -13,12 +13,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from mlquiz import catalog, scheduler, session
-from mlquiz.bank import load_bank_file
-from mlquiz.cli import app
-from mlquiz.items import make_item
-from mlquiz.session import PracticeOptions
-from mlquiz.store import Store
+from mlquiz.content import catalog
+from mlquiz.practice import scheduler
+from mlquiz.practice import session
+from mlquiz.content.loading import load_bank_file
+from mlquiz.cli.app import app
+from mlquiz.content.items import make_item
+from mlquiz.practice.session import PracticeOptions
+from mlquiz.practice.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "practice"
 DRILL = FIXTURES / "drill.yaml"

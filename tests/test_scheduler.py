@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import scheduler
-from mlquiz.scheduler import Rating
+from mlquiz.practice import scheduler
+from mlquiz.practice.scheduler import Rating
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 FSRS = scheduler.make_scheduler()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlquiz.bank import load_banks, shipped_banks_dir
+from mlquiz.content.loading import load_banks, shipped_banks_dir
 
 ERRATA = Path(__file__).parents[2] / "shared" / "seeds" / "ERRATA.md"
 CORE_AREAS = ("gradients", "lstm", "gru", "regularization", "batchnorm", "cnn")

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlquiz import catalog, scheduler
-from mlquiz.bank import load_bank_file
-from mlquiz.cli import app
-from mlquiz.scheduler import Rating
-from mlquiz.session import PracticeOptions, Session
-from mlquiz.stats import ACTIVITY_DAYS, compute_stats
-from mlquiz.store import Store
+from mlquiz.content import catalog
+from mlquiz.practice import scheduler
+from mlquiz.content.loading import load_bank_file
+from mlquiz.cli.app import app
+from mlquiz.practice.scheduler import Rating
+from mlquiz.practice.session import PracticeOptions, Session
+from mlquiz.practice.stats import ACTIVITY_DAYS, compute_stats
+from mlquiz.practice.store import Store
 
 DRILL = Path(__file__).parent / "fixtures" / "practice" / "drill.yaml"
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=timezone.utc)

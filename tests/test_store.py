@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from mlquiz import scheduler
-from mlquiz.cli import app
+from mlquiz.practice import scheduler
+from mlquiz.cli.app import app
 from mlquiz.errors import StoreError
-from mlquiz.scheduler import Rating
-from mlquiz.session import PracticeOptions, Session
-from mlquiz.store import MIGRATIONS, Store, default_path
+from mlquiz.practice.scheduler import Rating
+from mlquiz.practice.session import PracticeOptions, Session
+from mlquiz.practice.store import MIGRATIONS, Store, default_path
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 DRILL = Path(__file__).parent / "fixtures" / "practice" / "drill.yaml"

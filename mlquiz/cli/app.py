@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from mlquiz import __version__
-from mlquiz.cli_demo import demo_app
+from mlquiz.cli.demo import demo_app
 from mlquiz.errors import MlquizError
 
 
@@ -23,7 +23,7 @@ class MlquizGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MlquizError as exc:
-            from mlquiz.render import print_error
+            from mlquiz.cli.render import print_error
 
             print_error(exc)
             raise typer.Exit(1) from None
@@ -59,7 +59,8 @@ def list_banks(bank: list[Path] = BankOption, json: bool = JsonOption):
 
     Example: mlquiz list --json
     """
-    from mlquiz import catalog, render
+    from mlquiz.content import catalog
+    from mlquiz.cli import render
 
     render.bank_list(catalog.load(bank or []), json)
 
@@ -74,8 +75,8 @@ def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders 
 
     Example: mlquiz verify questions/gradients.yaml
     """
-    from mlquiz import render
-    from mlquiz.verify import verify as run_verify
+    from mlquiz.cli import render
+    from mlquiz.content.verify import verify as run_verify
 
     targets = [*(paths or []), *(bank or [])] or None
     report = render.with_progress("verifying", lambda progress: run_verify(targets, strict=strict,
@@ -105,7 +106,8 @@ def practice(
 
     Example: mlquiz practice -t lstm -n 5
     """
-    from mlquiz import render, session
+    from mlquiz.cli import render
+    from mlquiz.practice import session
 
     options = session.PracticeOptions(count=count, topics=tuple(topic or ()), difficulties=tuple(difficulty or ()),
                                       mode=session.mode_from_flags(new, mistakes), seed=seed, exam=exam, lang=lang)
@@ -125,8 +127,8 @@ def stats(bank: list[Path] = BankOption, json: bool = JsonOption):
 
     Example: mlquiz stats --json
     """
-    from mlquiz import render
-    from mlquiz.stats import load_stats
+    from mlquiz.cli import render
+    from mlquiz.practice.stats import load_stats
 
     render.stats_report(load_stats(bank or []), json)
 
@@ -142,7 +144,7 @@ def bank_new(name: str = typer.Argument(..., help="Bank id, e.g. my-course."),
 
     Example: mlquiz bank new my-course --dir banks/
     """
-    from mlquiz.scaffold import new_bank
+    from mlquiz.content.scaffold import new_bank
 
     path = new_bank(name, dir)
     typer.echo(f"wrote {path}; check it with: mlquiz verify {path}")
@@ -156,7 +158,7 @@ VariantsOption = typer.Option(1, "--variants", min=1, max=100, help="Concrete va
 
 
 def _export(fmt: str, out: Path, bank, topic, variants, deck_by: str = "bank") -> None:
-    from mlquiz import render
+    from mlquiz.cli import render
     from mlquiz.export import export
 
     result = export(fmt, out, extra_banks=bank or [], topics=topic or [], variants=variants, deck_by=deck_by,

@@ -13,7 +13,7 @@ import inspect
 import typer
 from typer.core import TyperGroup
 
-from mlquiz.demospec import DemoSpec, Param
+from mlquiz.demokit.spec import DemoSpec, Param
 
 METAVARS = {"int": "INT", "float": "NUMBER", "choice": "CHOICE", "choices": "LIST", "pair": "N|HxW", "floats": "X,Y,...",
             "matrix": "A,B;C,D", "text": "TEXT"}
@@ -21,19 +21,19 @@ METAVARS = {"int": "INT", "float": "NUMBER", "choice": "CHOICE", "choices": "LIS
 
 class DemoGroup(TyperGroup):
     def list_commands(self, ctx) -> list[str]:
-        from mlquiz import registry
+        from mlquiz.demokit import registry
 
         return list(registry.demo_sources())
 
     def get_command(self, ctx, name: str):
-        from mlquiz import registry
+        from mlquiz.demokit import registry
 
         if name not in registry.demo_sources():
             return None
         return demo_command(registry.get_demo(name))
 
     def resolve_command(self, ctx, args):
-        from mlquiz import registry
+        from mlquiz.demokit import registry
 
         if args and not args[0].startswith("-") and args[0] not in registry.demo_sources():
             registry.get_demo(args[0])  # raises UnknownDemoError with a did-you-mean
@@ -44,7 +44,7 @@ def demo_command(spec: DemoSpec):
     """A typer command for one demo: its options come from ``spec.params``."""
 
     def run(**options):
-        from mlquiz import render
+        from mlquiz.cli import render
 
         as_json = options.pop("json")
         values = spec.resolve({k: v for k, v in options.items() if v is not None})
@@ -107,6 +107,6 @@ demo_app = typer.Typer(
 def demos(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="List the demos as JSON.")):
     """List the demos, or run one: mlquiz demo NAME [OPTIONS]."""
     if ctx.invoked_subcommand is None:
-        from mlquiz import render
+        from mlquiz.cli import render
 
         render.demo_list(json)

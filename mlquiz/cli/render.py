@@ -112,7 +112,7 @@ def _short_path(path: str) -> str:
 def demo_list(as_json: bool) -> None:
     from rich.table import Table
 
-    from mlquiz import registry
+    from mlquiz.demokit import registry
 
     demos = registry.all_demos()
     if as_json:
@@ -128,7 +128,7 @@ def demo_list(as_json: bool) -> None:
 
 
 def demo_result(spec, values: dict, as_json: bool) -> None:
-    from mlquiz import registry
+    from mlquiz.demokit import registry
 
     result = registry.compute(spec, values)
     if as_json:
@@ -152,7 +152,7 @@ class TerminalUI:
         from rich.markup import escape
         from rich.panel import Panel
 
-        from mlquiz.grading import LETTERS
+        from mlquiz.content.items import LETTERS
 
         q = item.question
         body = escape(item.prompt)

@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlquiz.bank import Bank, Problem, bank_files, load_bank_file, shipped_banks_dir, cross_bank_problems
+from mlquiz.content.model import Bank, Problem
+from mlquiz.content.loading import bank_files, load_bank_file, shipped_banks_dir, cross_bank_problems
 from mlquiz.errors import MlquizError
 
 ENTRY_POINT_GROUP = "mlquiz.banks"
@@ -40,7 +41,7 @@ def bank_sources(extra: list[Path]) -> list[Path]:
 def plugin_bank_dirs() -> list[Path]:
     import importlib.util
 
-    from mlquiz import cache
+    from mlquiz.demokit import cache
 
     folders = []
     for name, module in cache.entry_points(ENTRY_POINT_GROUP):
@@ -57,7 +58,7 @@ def plugin_bank_dirs() -> list[Path]:
 
 def load_cached(path: Path):
     """``load_bank_file`` through the cache: a file with the same bytes is not parsed again."""
-    from mlquiz import cache
+    from mlquiz.demokit import cache, registry
 
     if not cache.enabled():
         return load_bank_file(path)
@@ -65,7 +66,7 @@ def load_cached(path: Path):
         raw = path.read_bytes()
     except OSError:
         return load_bank_file(path)  # reports the problem
-    key = cache.bank_key(path, raw)
+    key = cache.bank_key(path, raw, registry.demo_fingerprint())
     hit = cache.load_bank(key)
     if hit is not None:
         return hit

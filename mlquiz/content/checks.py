@@ -1,9 +1,9 @@
-"""Question banks: YAML files in format version 1, read into frozen dataclasses and validated.
+"""The schema checker: YAML data of one bank file to a Bank, every problem collected.
 
-Validation is strict and complete: every problem in every file is collected as a ``Problem``
+Validation is strict and complete: every problem is collected as a ``Problem``
 (``file:line:col: question-id: what is wrong; how to fix it``) before anything is reported.
 It checks the schema, ids, templates and demo references, without running any demo: running
-them is ``verify``'s job. docs/bank-format.md documents the format.
+them is ``verify``'s job. The question-quality checks are ``lint``'s.
 """
 
 from __future__ import annotations
@@ -12,223 +12,21 @@ import difflib
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlquiz.errors import BankError, DemoInputError, MlquizError
-from mlquiz.templates import TemplateError, placeholders
+from mlquiz.content.model import (
+    BANK_KEYS, BANK_REQUIRED, COMMON_KEYS, COMMON_REQUIRED, DIFFICULTIES, FORMAT_VERSION, ID_PATTERN, LANG_PATTERN,
+    MAX_ID_LENGTH, MAX_VARIANTS, QUESTION_TYPES, TEMPLATE_FIELDS, TYPE_KEYS, Bank, DemoRef, Problem, Question,
+    Tolerance, placeholder_ref,
+)
+from mlquiz.content.templates import TemplateError, placeholders
+from mlquiz.errors import DemoInputError, MlquizError
 
 if TYPE_CHECKING:
-    from mlquiz.yamlsrc import Marks
-
-FORMAT_VERSION = 1
-ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-MAX_ID_LENGTH = 64  # ids are typed in commands and stored as progress keys: keep them short
-LANG_PATTERN = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\Z")
-QUESTION_TYPES = ("choice", "multi", "truefalse", "numeric", "text", "recall")
-DIFFICULTIES = ("easy", "medium", "hard")
-MAX_VARIANTS = 1000  # a vary table beyond this is a mistake (or an attack), not a question
-DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
-
-BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}
-BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
-COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
-               "vary", "values", "allow"}
-COMMON_REQUIRED = ("id", "topic", "difficulty", "type", "prompt", "explanation")
-TYPE_KEYS = {
-    "choice": {"options", "answer"},
-    "multi": {"options", "answer"},
-    "truefalse": {"answer"},
-    "numeric": {"answer", "answer_from", "tolerance", "unit"},
-    "text": {"answer", "accept"},
-    "recall": {"answer"},
-}
-TEMPLATE_FIELDS = ("prompt", "explanation", "hint", "options", "answer", "accept", "unit")
+    from mlquiz.content.yamlsrc import Marks
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: int
-    question: str | None
-    message: str
-
-    def __str__(self) -> str:
-        who = f"{self.question}: " if self.question else ""
-        return f"{self.file}:{self.line}:{self.column}: {who}{self.message}"
-
-    def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column,
-                "question": self.question, "message": self.message}
-
-
-@dataclass(frozen=True)
-class DemoRef:
-    """A demo run: its name, parameters (values may be ``"{var}"`` placeholders) and a result key."""
-
-    demo: str
-    params: dict = field(default_factory=dict, hash=False)
-    key: str | None = None
-    digits: int | None = None
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    rel: float
-    abs: float
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    bank: str
-    file: str
-    line: int
-    topic: str
-    tags: tuple[str, ...]
-    difficulty: str
-    type: str
-    prompt: dict  # language -> template text; "en" always present
-    explanation: dict
-    hint: dict | None = None
-    options: tuple[dict, ...] = ()
-    answer: object = None  # choice: option text; multi: tuple of them; truefalse: bool; numeric: number|None
-    accept: tuple[dict, ...] = ()
-    answer_from: DemoRef | None = None
-    tolerance: Tolerance | None = None
-    unit: dict | None = None
-    demo: DemoRef | None = None
-    source: str | None = None
-    vary: tuple[dict, ...] = ()
-    values: dict = field(default_factory=dict, hash=False)  # name -> DemoRef
-    allow: dict = field(default_factory=dict, hash=False)  # quality check -> why this question is deliberate
-
-    @property
-    def variant_count(self) -> int:
-        return max(1, len(self.vary))
-
-    @property
-    def proof(self) -> DemoRef | None:
-        """The demo that shows why the answer is true."""
-        return self.demo or self.answer_from
-
-
-@dataclass(frozen=True)
-class Bank:
-    id: str
-    title: str
-    description: str
-    path: str
-    questions: tuple[Question, ...]
-    author: str | None = None
-    license: str | None = None
-    # ids removed from this bank, with why: progress is keyed by id, so none may come back
-    retired: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def topics(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for question in self.questions:
-            counts[question.topic] = counts.get(question.topic, 0) + 1
-        return dict(sorted(counts.items()))
-
-
-@dataclass
-class LoadResult:
-    banks: list[Bank]
-    problems: list[Problem]
-    files: list[str]
-
-
-def bank_files(paths: list[Path]) -> list[Path]:
-    """Bank files named by ``paths``: files as given, folders searched for *.yaml / *.yml."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise MlquizError(f"{path}: no such file or folder; check the path")
-    # the same file reached by two paths is one bank, not a clash with itself
-    return list({f.resolve(): f for f in files}.values())
-
-
-def load_banks(paths: list[Path]) -> LoadResult:
-    """Load and validate every bank under ``paths``; ids must be unique across all of them."""
-    files = bank_files(paths)
-    banks: list[Bank] = []
-    problems: list[Problem] = []
-    for path in files:
-        bank, found = load_bank_file(path)
-        problems.extend(found)
-        if bank is not None:
-            banks.append(bank)
-    problems.extend(cross_bank_problems(banks))
-    return LoadResult(banks, problems, [str(f) for f in files])
-
-
-def load_banks_strict(paths: list[Path]) -> list[Bank]:
-    result = load_banks(paths)
-    if result.problems:
-        raise BankError(result.problems)
-    return result.banks
-
-
-def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
-    problems = []
-    seen: dict[str, Question] = {}
-    bank_ids: dict[str, Bank] = {}
-    retired: dict[str, tuple[Bank, str]] = {}
-    for bank in banks:
-        if bank.id in bank_ids:
-            other = bank_ids[bank.id]
-            problems.append(Problem(bank.path, 1, 1, None,
-                                    f"bank id {bank.id!r} is also used by {other.path}; give each bank its own id"))
-        bank_ids.setdefault(bank.id, bank)
-        for old_id, reason in bank.retired:
-            retired.setdefault(old_id, (bank, reason))
-    for bank in banks:
-        for question in bank.questions:
-            gone = retired.get(question.id)
-            if gone is not None and gone[0] is not bank:
-                problems.append(Problem(question.file, question.line, 1, question.id,
-                                        f"id was retired by {gone[0].path} ({gone[1]}); progress is keyed by id, "
-                                        "so a retired id is never reused: choose a new id"))
-            first = seen.get(question.id)
-            if first is not None and first.file != question.file:
-                problems.append(Problem(question.file, question.line, 1, question.id,
-                                        f"id is also used in {first.file}:{first.line}; ids must be unique across "
-                                        "all banks (progress is keyed by them): rename one"))
-            seen.setdefault(question.id, question)
-    return problems
-
-
-def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
-    from mlquiz.yamlsrc import YamlProblem, load_yaml  # parsing is skipped when the cache has the bank
-
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(name, 1, 1, None, f"cannot read file: {exc.strerror}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(name, line, 1, None, f"byte {exc.start} is not UTF-8; save the file as UTF-8")]
-    try:
-        data, marks = load_yaml(text, name)
-    except YamlProblem as exc:
-        return None, [Problem(name, exc.line, exc.column, None, exc.message)]
-    checker = _BankChecker(name, marks)
-    bank = checker.bank(data)
-    return bank, checker.problems
-
-
-class _BankChecker:
+class BankChecker:
     """Builds a Bank from YAML data, collecting every problem instead of stopping at the first."""
 
     def __init__(self, filename: str, marks: Marks):
@@ -541,7 +339,7 @@ class _BankChecker:
 
     def allow(self, item, path) -> dict:
         """``allow: {check: why}`` silences one quality check for this question; the reason is required."""
-        from mlquiz.lint import CHECKS
+        from mlquiz.content.lint import CHECKS
 
         if "allow" not in item:
             return {}
@@ -585,7 +383,7 @@ class _BankChecker:
 
     def demo_ref(self, raw, path: tuple, vary: list[dict], *, style: str) -> DemoRef | None:
         """``demo: {name, params, key?}`` or ``answer_from: {demo, params, key, digits?}``."""
-        from mlquiz import registry
+        from mlquiz.demokit import registry
 
         name_key = "name" if style == "demo" else "demo"
         allowed = {name_key, "params", "key", "digits"}
@@ -636,7 +434,7 @@ class _BankChecker:
                                    f"{self.suggest(pname, [p.name for p in spec.params])}; its parameters: "
                                    f"{', '.join(p.name for p in spec.params) or 'none'}")
                 continue
-            ref = _placeholder_ref(value)
+            ref = placeholder_ref(value)
             if ref is not None and ref not in variables:
                 self.report(ppath, f"{{{ref}}} is not a vary name"
                                    f"{self.suggest(ref, variables)}; add it to vary or write a value")
@@ -790,30 +588,3 @@ def _safe_placeholders(text: str) -> list[str]:
         return placeholders(text)
     except TemplateError:
         return []
-
-
-def _placeholder_ref(value) -> str | None:
-    """``"{layers}"`` as a whole parameter value refers to a vary name (keeping its type)."""
-    if isinstance(value, str):
-        match = re.fullmatch(r"\{([a-z_][a-z0-9_]*)\}", value.strip())
-        if match:
-            return match.group(1)
-    return None
-
-
-def resolve_params(ref: DemoRef, variant: dict) -> dict:
-    """A DemoRef's parameters with ``"{name}"`` placeholders replaced by the variant's values."""
-    resolved = {}
-    for name, value in ref.params.items():
-        var = _placeholder_ref(value)
-        resolved[name] = variant[var] if var is not None else value
-    return resolved
-
-
-def shipped_banks_dir() -> Path:
-    """``questions/`` inside the installed package, or beside it in a source checkout."""
-    package = Path(__file__).resolve().parent
-    installed = package / "questions"
-    if installed.is_dir():
-        return installed
-    return package.parent / "questions"

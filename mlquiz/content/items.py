@@ -10,10 +10,13 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from mlquiz.bank import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, resolve_params
+from mlquiz.content.model import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, resolve_params
 from mlquiz.errors import MlquizError
-from mlquiz.numbers import format_number
-from mlquiz.templates import fill
+from mlquiz.content.numbers import format_number
+from mlquiz.content.templates import fill
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"  # options are shown, typed and exported as a), b), c) ...
 
 
 class DemoValueError(MlquizError):
@@ -45,7 +48,7 @@ class Item:
     @cached_property
     def proof_command(self) -> str | None:
         """The demo command that shows why."""
-        from mlquiz import registry
+        from mlquiz.demokit import registry
 
         proof = self.question.proof
         if proof is None:
@@ -90,16 +93,16 @@ def pick(text: dict | None, lang: str) -> str | None:
 def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
     """The value at ``ref.key`` of the demo run with ``ref.params`` filled from ``variant``.
 
-    With ``cached`` a value computed by an earlier run is reused (see cache.py), so showing a
+    With ``cached`` a value computed by an earlier run is reused (see demokit/cache.py), so showing a
     question does not import numpy; ``verify`` passes ``cached=False`` to recompute everything.
     """
-    from mlquiz import cache, registry
+    from mlquiz.demokit import cache, registry
 
     params = resolve_params(ref, variant)
     key = fill(ref.key, {name: format_number(value) for name, value in variant.items()})
     use_cache = cached and cache.enabled()
     if use_cache:
-        value = cache.get_value(ref.demo, params, key)
+        value = cache.get_value(registry.demo_fingerprint(), ref.demo, params, key)
         if value is not cache.MISSING:
             return value
     result = registry.run(ref.demo, params)
@@ -108,7 +111,7 @@ def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
     except KeyError:
         raise DemoValueError(f"demo {ref.demo!r} gives no value at key {key!r}") from None
     if use_cache:
-        cache.put_value(ref.demo, params, key, value)
+        cache.put_value(registry.demo_fingerprint(), ref.demo, params, key, value)
     return value
 
 

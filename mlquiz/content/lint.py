@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mlquiz.bank import Bank, Problem, Question
-    from mlquiz.items import Item
+    from mlquiz.content.model import Bank, Problem, Question
+    from mlquiz.content.items import Item
 
 # What each check finds; the key is what `allow:` names.
 CHECKS = {
@@ -60,7 +60,7 @@ class Finding:
 
 def lint_bank(bank: Bank, items: dict[str, list[Item]] | None = None) -> list[Problem]:
     """Every finding for ``bank``; ``items`` holds each question's variants where verify made them."""
-    from mlquiz.bank import Problem
+    from mlquiz.content.model import Problem
 
     problems = []
     for question in bank.questions:
@@ -179,7 +179,7 @@ def tolerance_too_loose(item: Item) -> list[Finding]:
 
 
 def numeric_answer_in_prompt(item: Item) -> list[Finding]:
-    from mlquiz.grading import AnswerFormatError, parse_number
+    from mlquiz.practice.grading import AnswerFormatError, parse_number
 
     answer = item.answer
     prompt = item.prompt
@@ -217,7 +217,7 @@ def bank_findings(bank: Bank) -> list[Finding]:
 def lint_banks(banks: list[Bank]) -> list[Problem]:
     """The bank-level checks over all ``banks`` together: a candidate practises across banks, and a
     small bank's few questions can hide a pattern that the whole set shows."""
-    from mlquiz.bank import Bank, Problem
+    from mlquiz.content.model import Bank, Problem
 
     if len(banks) < 2:
         return []

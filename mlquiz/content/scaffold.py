@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlquiz.bank import ID_PATTERN
+from mlquiz.content.model import ID_PATTERN
 from mlquiz.errors import MlquizError
 
 TEMPLATE = '''\

@@ -10,9 +10,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlquiz.bank import LoadResult, Problem, Question, load_banks, shipped_banks_dir
+from mlquiz.content.model import LoadResult, Problem, Question
+from mlquiz.content.loading import load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
-from mlquiz.lint import lint_bank, lint_banks
+from mlquiz.content.lint import lint_bank, lint_banks
 
 
 @dataclass
@@ -86,8 +87,8 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
 
 def check_question(question: Question) -> tuple[list[Problem], int, bool, list]:
     """Make every variant concrete; returns (problems, demo values checked, unverified literal?, items)."""
-    from mlquiz.items import DemoValueError, demo_value, make_item
-    from mlquiz.templates import TemplateError
+    from mlquiz.content.items import DemoValueError, demo_value, make_item
+    from mlquiz.content.templates import TemplateError
 
     problems: list[Problem] = []
     checks = 0
@@ -128,7 +129,7 @@ def _close(answer, expected, tolerance) -> bool:
 
 def orphan_problems() -> list[Problem]:
     """Files in the shipped questions/ and demos/ folders that are neither banks nor demos."""
-    from mlquiz import registry
+    from mlquiz.demokit import registry
 
     problems = []
     for path in sorted(shipped_banks_dir().iterdir()):

@@ -1,7 +1,8 @@
 """A disk cache that makes repeated runs fast: parsed banks and demo values.
 
 Both are keyed by content, never by time: a bank by the bytes of its file, a demo value by the
-demo, its parameters and a fingerprint of every demo source file (and mlquiz's version). Change a
+demo, its parameters and a fingerprint of every demo source file (and mlquiz's version), which the
+registry computes and callers pass in. Change a
 bank or a demo and its entries simply stop matching. ``verify`` never reads the cache: it always
 recomputes. The cache lives in ``$MLQUIZ_HOME/cache``; if it cannot be written, it is skipped.
 Set ``MLQUIZ_NO_CACHE=1`` to turn it off.
@@ -17,7 +18,7 @@ import pickle
 from functools import lru_cache
 from pathlib import Path
 
-from mlquiz import __version__
+from mlquiz.paths import cache_dir
 
 VALUES_FILE = "demo-values.json"
 MISSING = object()  # a cache miss (None is a valid demo value)
@@ -27,29 +28,9 @@ def enabled() -> bool:
     return not os.environ.get("MLQUIZ_NO_CACHE")
 
 
-def cache_dir() -> Path:
-    from mlquiz.store import data_dir
-
-    return data_dir() / "cache"
-
-
-@lru_cache(maxsize=1)
-def demo_fingerprint() -> str:
-    """Changes whenever any demo source (built-in or plugin) or mlquiz itself changes."""
-    from mlquiz import registry
-
-    digest = hashlib.sha256(__version__.encode())
-    folders = {path.parent for _module, path in registry.demo_sources().values()}
-    for folder in sorted(folders | set(registry.builtin_demo_dirs())):
-        for path in sorted(folder.glob("*.py")):
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
-
-
-def bank_key(path: Path, raw: bytes) -> str:
+def bank_key(path: Path, raw: bytes, demo_fingerprint: str) -> str:
     # the validator consults demo metadata, so a demo change invalidates parsed banks too
-    return hashlib.sha256(raw + str(path.resolve()).encode() + demo_fingerprint().encode()).hexdigest()[:32]
+    return hashlib.sha256(raw + str(path.resolve()).encode() + demo_fingerprint.encode()).hexdigest()[:32]
 
 
 def load_bank(key: str):
@@ -69,36 +50,36 @@ def _values_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _values() -> dict:
+def _values(demo_fingerprint: str) -> dict:
     try:
         data = json.loads(_values_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data.get("entries", {}) if data.get("fingerprint") == demo_fingerprint() else {}
+    return data.get("entries", {}) if data.get("fingerprint") == demo_fingerprint else {}
 
 
 def value_key(demo: str, params: dict, key: str) -> str:
     return json.dumps([demo, sorted(params.items()), key], default=str)
 
 
-def get_value(demo: str, params: dict, key: str):
-    return _values().get(value_key(demo, params, key), MISSING)
+def get_value(demo_fingerprint: str, demo: str, params: dict, key: str):
+    return _values(demo_fingerprint).get(value_key(demo, params, key), MISSING)
 
 
-def put_value(demo: str, params: dict, key: str, value) -> None:
+def put_value(demo_fingerprint: str, demo: str, params: dict, key: str, value) -> None:
     """Remember a value; the file is written once, when the process ends (an export adds hundreds)."""
-    global _values_dirty
-    _values()[value_key(demo, params, key)] = value
-    if not _values_dirty:
-        _values_dirty = True
-        atexit.register(_flush_values)
+    _values(demo_fingerprint)[value_key(demo, params, key)] = value
+    if demo_fingerprint not in _dirty:
+        _dirty.add(demo_fingerprint)
+        atexit.register(_flush_values, demo_fingerprint)
 
 
-_values_dirty = False
+_dirty: set[str] = set()  # fingerprints whose values changed in this process
 
 
-def _flush_values() -> None:
-    _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint(), "entries": _values()}).encode())
+def _flush_values(demo_fingerprint: str) -> None:
+    entries = _values(demo_fingerprint)
+    _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint, "entries": entries}).encode())
 
 
 ENTRY_POINT_GROUPS = ("mlquiz.banks", "mlquiz.demos")
@@ -145,7 +126,7 @@ def entry_points(group: str) -> list[tuple[str, str]]:
     return groups[group] if group in groups else sorted((ep.name, ep.value) for ep in scan(group=group))
 
 
-def load_demo_specs() -> dict:
+def load_demo_specs(demo_fingerprint: str) -> dict:
     """Parsed demo metadata by name, from the cache while no demo source has changed.
 
     Parsing a demo's source with ast costs several milliseconds; showing a question's
@@ -156,16 +137,16 @@ def load_demo_specs() -> dict:
         try:
             with open(path, "rb") as handle:
                 fingerprint, specs = pickle.load(handle)
-            if fingerprint == demo_fingerprint():
+            if fingerprint == demo_fingerprint:
                 return specs
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             pass
     return {}
 
 
-def save_demo_specs(specs: dict) -> None:
+def save_demo_specs(demo_fingerprint: str, specs: dict) -> None:
     if enabled():
-        _write(cache_dir() / "demo-specs.pickle", pickle.dumps((demo_fingerprint(), specs)))
+        _write(cache_dir() / "demo-specs.pickle", pickle.dumps((demo_fingerprint, specs)))
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -16,7 +16,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from mlquiz.demospec import DemoSpec, read_spec
+from mlquiz.demokit.spec import DemoSpec, read_spec
 from mlquiz.errors import MlquizError, UnknownDemoError
 
 ENTRY_POINT_GROUP = "mlquiz.demos"
@@ -54,20 +54,37 @@ _specs: dict[str, DemoSpec] | None = None  # parsed metadata, filled from the di
 
 def _spec(name: str) -> DemoSpec:
     global _specs
-    from mlquiz import cache
+    from mlquiz.demokit import cache
 
     if _specs is None:
-        _specs = cache.load_demo_specs()
+        _specs = cache.load_demo_specs(demo_fingerprint())
     module, path = demo_sources()[name]
     spec = _specs.get(name)
     if spec is None or spec.module != module:
         spec = _specs[name] = read_spec(name, module, path)
-        cache.save_demo_specs(_specs)
+        cache.save_demo_specs(demo_fingerprint(), _specs)
     return spec
 
 
+@lru_cache(maxsize=1)
+def demo_fingerprint() -> str:
+    """Changes whenever any demo source (built-in or plugin) or mlquiz itself changes: what cached
+    demo values, specs and parsed banks (which consult demo metadata) are keyed by."""
+    import hashlib
+
+    from mlquiz import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    folders = {path.parent for _module, path in demo_sources().values()}
+    for folder in sorted(folders | set(builtin_demo_dirs())):
+        for path in sorted(folder.glob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
 def _plugin_modules() -> list[tuple[str, str]]:
-    from mlquiz import cache
+    from mlquiz.demokit import cache
 
     return cache.entry_points(ENTRY_POINT_GROUP)
 

@@ -2,6 +2,9 @@
 
 Every exporter takes concrete items: a parameterized question becomes ``variants`` of its
 variants (the first ones, so exports are reproducible), each with its numbers computed.
+
+May import: ``mlquiz.errors``, ``mlquiz.paths``, ``mlquiz.demokit``, ``mlquiz.content``. Never
+``practice`` or ``cli``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def select_banks(loaded, wanted):
     """Keep only the banks named by ``wanted`` (a file, a folder or a bank id); all when empty."""
     import difflib
 
-    from mlquiz.catalog import Catalog
+    from mlquiz.content.catalog import Catalog
 
     if not wanted:
         return loaded
@@ -44,7 +47,7 @@ def select_banks(loaded, wanted):
 
 def export_items(catalog, *, topics=(), variants: int = 1):
     """(bank, items) pairs for the catalog's banks, filtered by topic, with ``variants`` per question."""
-    from mlquiz.items import make_item, shuffled, stable_rng
+    from mlquiz.content.items import make_item, shuffled, stable_rng
 
     known = {q.topic for q in catalog.questions}
     unknown = [t for t in topics if t not in known]
@@ -64,7 +67,7 @@ def export_items(catalog, *, topics=(), variants: int = 1):
 
 def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1, deck_by: str = "bank",
            warn=None) -> ExportResult:
-    from mlquiz import catalog
+    from mlquiz.content import catalog
 
     if fmt not in FORMATS:
         raise MlquizError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")

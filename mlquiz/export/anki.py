@@ -28,7 +28,7 @@ def note_guid(question_id: str, variant: int) -> str:
 
 
 def note_fields(item) -> list[str]:
-    from mlquiz.grading import LETTERS
+    from mlquiz.content.items import LETTERS
 
     prompt = _html(item.prompt)
     if item.options:

@@ -7,7 +7,7 @@ in the general feedback.
 
 from __future__ import annotations
 
-from mlquiz.numbers import format_number
+from mlquiz.content.numbers import format_number
 
 SPECIAL = "\\~=#{}:"
 

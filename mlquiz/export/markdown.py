@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from mlquiz.grading import LETTERS
+from mlquiz.content.items import LETTERS
 
 _INLINE = re.compile(r"([\\`*_\[\]<>&#|~])")  # emphasis, code, links, raw HTML, entities, headings, tables
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+[.)])", re.M)  # a list item or a heading underline

@@ -15,12 +15,11 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
-from mlquiz.items import Item
+from mlquiz.content.items import LETTERS, Item
 
 MAX_INPUT = 200  # characters; an answer is a number or a short phrase
 MAX_EXPONENT = 1000  # 10**1000 overflows a float anyway; refusing early keeps ints small
 MAX_MAGNITUDE = sys.float_info.max  # beyond float range we refuse rather than compare infinities
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 CONSTANTS = {"e": math.e, "pi": math.pi, "π": math.pi}
 FUNCTIONS = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "ln": math.log, "log10": math.log10,
@@ -191,6 +190,6 @@ def parse_letters(text: str, count: int, *, single: bool) -> list[int]:
 
 
 def _show(value: float) -> str:
-    from mlquiz.numbers import format_number
+    from mlquiz.content.numbers import format_number
 
     return format_number(value)

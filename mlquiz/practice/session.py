@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mlquiz import scheduler
-from mlquiz.bank import Question
-from mlquiz.items import Item, make_item, shuffled
+from mlquiz.practice import scheduler
+from mlquiz.content.model import Question
+from mlquiz.content.items import Item, make_item, shuffled
 
 if TYPE_CHECKING:
-    from mlquiz.grading import Verdict
+    from mlquiz.practice.grading import Verdict
 
 MODES = ("due", "new", "mistakes")
 
@@ -155,7 +155,7 @@ class Session:
         return self.summary
 
     def ask(self, item: Item) -> Answer:
-        from mlquiz.grading import AnswerFormatError, grade  # not needed to show the first question
+        from mlquiz.practice.grading import AnswerFormatError, grade  # not needed to show the first question
 
         started = time.monotonic()
         recall = item.question.type == "recall"
@@ -201,7 +201,7 @@ class Session:
             return answer
 
     def overrule(self) -> None:
-        from mlquiz.grading import Verdict
+        from mlquiz.practice.grading import Verdict
 
         answer = self.last_graded
         if answer is None or answer.verdict is None:
@@ -251,9 +251,9 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
     """Load the banks and progress, pick questions and run a session with ``ui``."""
     import difflib
 
-    from mlquiz import catalog
+    from mlquiz.content import catalog
     from mlquiz.errors import MlquizError
-    from mlquiz.store import Store
+    from mlquiz.practice.store import Store
 
     loaded = catalog.load(list(extra_banks))
     if loaded.problems:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mlquiz import scheduler
+from mlquiz.practice import scheduler
 
 ACTIVITY_DAYS = 30
 
@@ -83,8 +83,8 @@ def compute_stats(questions, store, now: datetime) -> Stats:
 
 
 def load_stats(extra_banks) -> Stats:
-    from mlquiz import catalog
-    from mlquiz.store import Store
+    from mlquiz.content import catalog
+    from mlquiz.practice.store import Store
 
     loaded = catalog.load(list(extra_banks))
     store = Store(save=False)

@@ -17,18 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 from mlquiz.errors import StoreError
+from mlquiz.paths import data_dir
 
 DB_NAME = "progress.db"
 BUSY_TIMEOUT_MS = 10_000  # another session's write takes milliseconds; wait rather than fail
-
-
-def data_dir() -> Path:
-    env = os.environ.get("MLQUIZ_HOME")
-    if env:
-        return Path(env).expanduser()
-    import typer
-
-    return Path(typer.get_app_dir("mlquiz"))
 
 
 def default_path() -> Path:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import _activations as act
 from mlquiz.demos import activation_gradients as demo
 from mlquiz.errors import DemoInputError

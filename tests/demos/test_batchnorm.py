@@ -10,7 +10,7 @@ from gradcheck import assert_gradients_match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import batchnorm
 from mlquiz.errors import DemoInputError
 

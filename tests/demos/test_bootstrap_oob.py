@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import bootstrap_oob
 from mlquiz.errors import DemoInputError
 

@@ -9,7 +9,7 @@ from gradcheck import assert_gradients_match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import ce_vs_mse
 
 

@@ -13,7 +13,7 @@ from gradcheck import assert_gradients_match
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import _conv, conv_output_size
 from mlquiz.errors import DemoInputError
 

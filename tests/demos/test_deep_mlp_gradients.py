@@ -6,7 +6,7 @@ from gradcheck import assert_gradients_match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import deep_mlp_gradients as demo
 from mlquiz.errors import DemoInputError
 

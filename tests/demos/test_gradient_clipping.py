@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import gradient_clipping as demo
 from mlquiz.errors import DemoInputError
 

@@ -10,7 +10,7 @@ from gradcheck import numerical_gradient, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import l1_vs_l2
 from mlquiz.errors import DemoInputError
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import _rnn_cells as rc
 from mlquiz.demos import lstm_gradients as demo
 from mlquiz.errors import DemoInputError

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import softmax_stability as sm
 from mlquiz.errors import DemoInputError
 

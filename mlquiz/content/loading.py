@@ -1,0 +1,107 @@
+"""Loading banks: files and folders to validated Banks, every problem collected as a Problem.
+
+One file's problems never stop the others from loading; ids must be unique across every loaded bank.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlquiz.content.model import Bank, LoadResult, Problem, Question
+from mlquiz.errors import BankError, MlquizError
+
+def bank_files(paths: list[Path]) -> list[Path]:
+    """Bank files named by ``paths``: files as given, folders searched for *.yaml / *.yml."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise MlquizError(f"{path}: no such file or folder; check the path")
+    # the same file reached by two paths is one bank, not a clash with itself
+    return list({f.resolve(): f for f in files}.values())
+
+
+def load_banks(paths: list[Path]) -> LoadResult:
+    """Load and validate every bank under ``paths``; ids must be unique across all of them."""
+    files = bank_files(paths)
+    banks: list[Bank] = []
+    problems: list[Problem] = []
+    for path in files:
+        bank, found = load_bank_file(path)
+        problems.extend(found)
+        if bank is not None:
+            banks.append(bank)
+    problems.extend(cross_bank_problems(banks))
+    return LoadResult(banks, problems, [str(f) for f in files])
+
+
+def load_banks_strict(paths: list[Path]) -> list[Bank]:
+    result = load_banks(paths)
+    if result.problems:
+        raise BankError(result.problems)
+    return result.banks
+
+
+def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
+    problems = []
+    seen: dict[str, Question] = {}
+    bank_ids: dict[str, Bank] = {}
+    retired: dict[str, tuple[Bank, str]] = {}
+    for bank in banks:
+        if bank.id in bank_ids:
+            other = bank_ids[bank.id]
+            problems.append(Problem(bank.path, 1, 1, None,
+                                    f"bank id {bank.id!r} is also used by {other.path}; give each bank its own id"))
+        bank_ids.setdefault(bank.id, bank)
+        for old_id, reason in bank.retired:
+            retired.setdefault(old_id, (bank, reason))
+    for bank in banks:
+        for question in bank.questions:
+            gone = retired.get(question.id)
+            if gone is not None and gone[0] is not bank:
+                problems.append(Problem(question.file, question.line, 1, question.id,
+                                        f"id was retired by {gone[0].path} ({gone[1]}); progress is keyed by id, "
+                                        "so a retired id is never reused: choose a new id"))
+            first = seen.get(question.id)
+            if first is not None and first.file != question.file:
+                problems.append(Problem(question.file, question.line, 1, question.id,
+                                        f"id is also used in {first.file}:{first.line}; ids must be unique across "
+                                        "all banks (progress is keyed by them): rename one"))
+            seen.setdefault(question.id, question)
+    return problems
+
+
+def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
+    from mlquiz.content.yamlsrc import YamlProblem, load_yaml  # parsing is skipped when the cache has the bank
+
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 1, 1, None, f"cannot read file: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(name, line, 1, None, f"byte {exc.start} is not UTF-8; save the file as UTF-8")]
+    try:
+        data, marks = load_yaml(text, name)
+    except YamlProblem as exc:
+        return None, [Problem(name, exc.line, exc.column, None, exc.message)]
+    from mlquiz.content.checks import BankChecker
+
+    checker = BankChecker(name, marks)
+    bank = checker.bank(data)
+    return bank, checker.problems
+
+
+def shipped_banks_dir() -> Path:
+    """``questions/`` inside the installed package, or beside it in a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "questions"
+    if installed.is_dir():
+        return installed
+    return package.parent / "questions"

@@ -1,0 +1,147 @@
+"""The bank data model: what a validated bank is, as frozen dataclasses, and the format's constants.
+
+Nothing here reads files or checks YAML: ``checks`` builds these from YAML data, ``loading`` from
+files. docs/bank-format.md documents the format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FORMAT_VERSION = 1
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+MAX_ID_LENGTH = 64  # ids are typed in commands and stored as progress keys: keep them short
+LANG_PATTERN = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\Z")
+QUESTION_TYPES = ("choice", "multi", "truefalse", "numeric", "text", "recall")
+DIFFICULTIES = ("easy", "medium", "hard")
+MAX_VARIANTS = 1000  # a vary table beyond this is a mistake (or an attack), not a question
+DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
+
+BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}
+BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
+COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
+               "vary", "values", "allow"}
+COMMON_REQUIRED = ("id", "topic", "difficulty", "type", "prompt", "explanation")
+TYPE_KEYS = {
+    "choice": {"options", "answer"},
+    "multi": {"options", "answer"},
+    "truefalse": {"answer"},
+    "numeric": {"answer", "answer_from", "tolerance", "unit"},
+    "text": {"answer", "accept"},
+    "recall": {"answer"},
+}
+TEMPLATE_FIELDS = ("prompt", "explanation", "hint", "options", "answer", "accept", "unit")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    question: str | None
+    message: str
+
+    def __str__(self) -> str:
+        who = f"{self.question}: " if self.question else ""
+        return f"{self.file}:{self.line}:{self.column}: {who}{self.message}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "question": self.question, "message": self.message}
+
+
+@dataclass(frozen=True)
+class DemoRef:
+    """A demo run: its name, parameters (values may be ``"{var}"`` placeholders) and a result key."""
+
+    demo: str
+    params: dict = field(default_factory=dict, hash=False)
+    key: str | None = None
+    digits: int | None = None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rel: float
+    abs: float
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    bank: str
+    file: str
+    line: int
+    topic: str
+    tags: tuple[str, ...]
+    difficulty: str
+    type: str
+    prompt: dict  # language -> template text; "en" always present
+    explanation: dict
+    hint: dict | None = None
+    options: tuple[dict, ...] = ()
+    answer: object = None  # choice: option text; multi: tuple of them; truefalse: bool; numeric: number|None
+    accept: tuple[dict, ...] = ()
+    answer_from: DemoRef | None = None
+    tolerance: Tolerance | None = None
+    unit: dict | None = None
+    demo: DemoRef | None = None
+    source: str | None = None
+    vary: tuple[dict, ...] = ()
+    values: dict = field(default_factory=dict, hash=False)  # name -> DemoRef
+    allow: dict = field(default_factory=dict, hash=False)  # quality check -> why this question is deliberate
+
+    @property
+    def variant_count(self) -> int:
+        return max(1, len(self.vary))
+
+    @property
+    def proof(self) -> DemoRef | None:
+        """The demo that shows why the answer is true."""
+        return self.demo or self.answer_from
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    title: str
+    description: str
+    path: str
+    questions: tuple[Question, ...]
+    author: str | None = None
+    license: str | None = None
+    # ids removed from this bank, with why: progress is keyed by id, so none may come back
+    retired: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def topics(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for question in self.questions:
+            counts[question.topic] = counts.get(question.topic, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass
+class LoadResult:
+    banks: list[Bank]
+    problems: list[Problem]
+    files: list[str]
+
+
+def placeholder_ref(value) -> str | None:
+    """``"{layers}"`` as a whole parameter value refers to a vary name (keeping its type)."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\{([a-z_][a-z0-9_]*)\}", value.strip())
+        if match:
+            return match.group(1)
+    return None
+
+
+def resolve_params(ref: DemoRef, variant: dict) -> dict:
+    """A DemoRef's parameters with ``"{name}"`` placeholders replaced by the variant's values."""
+    resolved = {}
+    for name, value in ref.params.items():
+        var = placeholder_ref(value)
+        resolved[name] = variant[var] if var is not None else value
+    return resolved
