@@ -179,7 +179,7 @@ def tolerance_too_loose(item: Item) -> list[Finding]:
 
 
 def numeric_answer_in_prompt(item: Item) -> list[Finding]:
-    from mlquiz.practice.grading import AnswerFormatError, parse_number
+    from mlquiz.content.numbers import AnswerFormatError, parse_number
 
     answer = item.answer
     prompt = item.prompt
