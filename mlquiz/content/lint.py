@@ -45,11 +45,12 @@ ABSOLUTES = re.compile(
     r"impossible|any|fully|perfectly|no|nothing|whatever|regardless|solely|purely|identical|eliminates?)\b", re.I)
 HEDGES = re.compile(
     r"\b(although|though|despite|usually|typically|often|generally|can|could|may|might|tends?|roughly|"
-    r"approximately|about|some|mostly|largely|partly|partially|likely|somewhat|sometimes|in practice|"
+    r"approximately|some|mostly|largely|partly|partially|likely|somewhat|sometimes|in practice|"
     r"strictly speaking|not necessarily|unless|except)\b", re.I)
 # a prompt that states the precision it wants may ask for more than three significant digits
 STATES_PRECISION = re.compile(r"signific|decimal|digits|nearest|exact|fraction|precision|round", re.I)
-EXPRESSION = re.compile(r"(?<![\w.])\(?-?\d[\d.]*(?:\s*(?:\*\*|\^|[*/×])\s*\(?-?[\d.]+\)?)+")
+NUMBER = r"\d+(?:\.\d+)?(?:e-?\d+)?"
+EXPRESSION = re.compile(rf"(?<![\w.])\(?-?{NUMBER}(?:\s*(?:\*\*|\^|[*/×])\s*\(?-?{NUMBER}\)?)+")
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def option_in_key(options: list[str], key: str) -> list[Finding]:
     whole = f" {normalise(key)} "
     for option in options:
         part = normalise(option)
-        if option != key and len(part) >= 3 and f" {part} " in whole:
+        if part != whole.strip() and len(part) >= 3 and f" {part} " in whole:  # equal ones are duplicates
             return [Finding("option-in-key", f"distractor {option!r} is part of the correct option, which gives "
                                              "the key away; make the distractor a claim of its own")]
     return []

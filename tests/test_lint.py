@@ -1,0 +1,94 @@
+"""The question-quality linter: each check fires on its fixture bank, and only there."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlquiz.content import lint
+from mlquiz.content.loading import load_bank_file
+from mlquiz.content.verify import verify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lint"
+CHECKED = sorted(p.stem for p in FIXTURES.glob("*.yaml") if p.stem != "allowed")
+
+
+def findings(path: Path) -> list[str]:
+    report = verify([path])
+    assert not report.problems, [str(p) for p in report.problems]  # lint findings are warnings ...
+    return [re.search(r"\[([a-z-]+)\]", str(w)).group(1) for w in report.warnings]
+
+
+def test_there_is_a_fixture_for_every_check():
+    assert set(CHECKED) == set(lint.CHECKS)
+
+
+@pytest.mark.parametrize("check", CHECKED)
+def test_each_fixture_triggers_exactly_its_check(check):
+    assert findings(FIXTURES / f"{check}.yaml") == [check]
+
+
+@pytest.mark.parametrize("check", CHECKED)
+def test_strict_turns_findings_into_errors(check):
+    report = verify([FIXTURES / f"{check}.yaml"], strict=True)
+    assert not report.ok and all(f"[{check}]" in str(p) for p in report.problems)
+
+
+def test_allow_with_a_reason_silences_one_check():
+    assert findings(FIXTURES / "allowed.yaml") == []
+    bank, problems = load_bank_file(FIXTURES / "allowed.yaml")
+    assert problems == [] and bank.questions[0].allow == {"long-key": "the fixture shows that a reason silences the check"}
+
+
+@pytest.mark.parametrize("allow, message", [
+    ("{long-kee: typo}", "quality check 'long-kee' is unknown; did you mean 'long-key'?"),
+    ("{long-key: ''}", "allow 'long-key' needs a reason"),
+    ("[long-key]", "allow maps a quality check to why"),
+])
+def test_allow_is_checked(tmp_path, allow, message):
+    text = (FIXTURES / "allowed.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "bank.yaml"
+    path.write_text(re.sub(r"allow: .*", f"allow: {allow}", text), encoding="utf-8")
+    _, problems = load_bank_file(path)
+    assert len(problems) == 1 and message in problems[0].message, problems
+
+
+def test_findings_name_file_line_question_and_fix():
+    report = verify([FIXTURES / "long-key.yaml"])
+    (warning,) = report.warnings
+    assert str(warning).startswith(f"{FIXTURES / 'long-key.yaml'}:6:1: lk-1: [long-key] ")
+    assert "trim it to the bare claim" in str(warning)
+
+
+def test_the_cli_fails_strict_and_passes_plain_on_a_fixture():
+    path = str(FIXTURES / "option-in-key.yaml")
+    plain = subprocess.run([sys.executable, "-m", "mlquiz", "verify", path], capture_output=True, text=True)
+    strict = subprocess.run([sys.executable, "-m", "mlquiz", "verify", "--strict", path], capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr
+    assert strict.returncode == 1 and "[option-in-key]" in strict.stderr + strict.stdout
+
+
+# ----- the small functions, on the cases that decide them
+def test_long_key_needs_both_ratio_and_slack():
+    assert lint.long_key(["abcdefghij", "abc", "abd"], ["abcdefghij"]) == []  # 3.3x but only 7 characters more
+    assert [f.check for f in lint.long_key(["x" * 40, "y" * 20, "z" * 20], ["x" * 40])] == ["long-key"]
+    assert lint.long_key(["x" * 29, "y" * 20, "z" * 20], ["x" * 29]) == []  # 1.45x
+
+
+def test_option_in_key_ignores_duplicates_and_short_words():
+    assert lint.option_in_key(["ReLU and tanh", "ReLU", "GELU"], "ReLU and tanh")[0].check == "option-in-key"
+    assert lint.option_in_key(["a b", "a", "c"], "a b") == []  # one-letter parts are not a giveaway
+    assert lint.option_in_key(["Weight decay", "weight-decay"], "Weight decay") == []
+
+
+@pytest.mark.parametrize("statement, guess", [
+    ("ReLU always avoids vanishing gradients.", False),
+    ("Dropout can hurt a small model.", True),
+    ("Although slower, SGD usually generalises well; it never diverges.", None),  # both cues: no guess
+    ("The LSTM cell state is updated additively.", None),
+])
+def test_cue_guess(statement, guess):
+    assert lint.cue_guess(statement) is guess
+
