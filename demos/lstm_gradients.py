@@ -83,6 +83,29 @@ META = {
         "fixed_forget_gradient": "||dc_T/dc_0|| by full BPTT through an LSTM whose forget gates all equal "
                                  "fixed_forget and whose W_hh is 0",
         "fixed_forget_closed_form": "fixed_forget ** seq_len, the product of the forget gates",
+        "update_gate_mean": "GRU: mean update gate z over all steps and units; PyTorch's h = (1-z)*n + z*h_prev "
+                            "keeps z of the old state (null without the gru cell)",
+    },
+    "scenarios": {
+        "vanishing": {"params": {},
+                      "look": "the defaults: the tanh RNN's curve falls fastest; the LSTM's, with forget bias 1, "
+                              "stays orders of magnitude above it; the GRU, whose update gate starts near 0.5, "
+                              "falls like the RNN"},
+        "forget-bias-0": {"params": {"forget_bias": 0.0},
+                          "look": "with forget bias 0 the forget gates start near 0.5 and the LSTM's curve falls "
+                                  "as fast as the RNN's: an untrained LSTM is only as good as its forget gates"},
+        "long-memory": {"params": {"forget_bias": 3.0},
+                        "look": "forget bias 3 puts the forget gates near 0.95: the LSTM's curve stays nearly flat "
+                                "over 50 steps"},
+        "exploding": {"params": {"weight_scale": 3.0},
+                      "look": "recurrent weights 3x too large: the RNN's curve rises (it explodes), while the "
+                              "gated cells' saturating gates hold theirs"},
+        "linear": {"params": {"input_scale": 0.0, "weight_scale": 2.0},
+                   "look": "no input keeps every state at 0, so tanh is linear: the RNN and the LSTM both "
+                           "explode; the LSTM fixes vanishing, not explosion"},
+        "pytorch-init": {"params": {"weight_scale": 0.577},
+                         "look": "PyTorch's default initialisation U(-1/sqrt(H), 1/sqrt(H)) has spectral radius "
+                                 "about 0.58: the RNN's gradient vanishes far faster than at the defaults"},
     },
 }
 
@@ -92,7 +115,6 @@ SEGMENT = 64  # BPTT is linear in its seed, so we rescale it every SEGMENT steps
 # and 50**64 ~ 1e109 stays far inside float64's 1e308; 2000 steps unscaled would overflow.
 MAX_STEP_UNITS = 256_000  # seq_len * hidden: 1000 x 256 or 500 x 512 takes ~1-2 s of CPU for all three cells
 TREND_FACTOR = 10.0  # one decade either way counts as exploding or vanishing; less is seed noise
-CHART_ROWS = 12  # lags shown in the chart; more rows would not fit a terminal screen
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,7 @@ class LstmGradients:
     fixed_forget: float
     fixed_forget_gradient: float
     fixed_forget_closed_form: float
+    update_gate_mean: float | None
 
 
 def init_params(rng, cell, n_input, n_hidden, weight_scale=1.0, forget_bias=0.0):
@@ -188,7 +211,8 @@ def _gradients_by_step(cell, params, xs, readout):
     """BPTT of L = readout · h_T, renormalised every SEGMENT steps.
 
     Returns log10 ||dL/dx_t|| for t = 0..T-1 (0-based inputs), log10 ||dL/dh_j|| for the states
-    j = 0..T (h_0 the initial state), and the LSTM's forget gates (T, H) or None.
+    j = 0..T (h_0 the initial state), and the LSTM's forget gates or the GRU's update gates (T, H),
+    or None for the RNN.
     """
     n_steps, n_batch, _ = xs.shape
     n_hidden = readout.shape[-1]
@@ -225,8 +249,9 @@ def _gradients_by_step(cell, params, xs, readout):
             dh_last, dc_last = dh_last / scale, dc_last / scale
             log10_scale += np.log10(scale)
     log10_dh[0] = _log10_norms(dh_last[0]) + log10_scale
-    forget = np.concatenate([t.acts["f"][:, 0] for _, t in traces]) if cell == "lstm" else None
-    return log10_dx, log10_dh, forget
+    gate = {"lstm": "f", "gru": "z"}.get(cell)  # the gate that decides how much of the old state is kept
+    kept = np.concatenate([t.acts[gate][:, 0] for _, t in traces]) if gate else None
+    return log10_dx, log10_dh, kept
 
 
 def _log10_mean_forget_products(forget: np.ndarray) -> np.ndarray:
@@ -284,11 +309,11 @@ def compute(seq_len: int = 50, hidden: int = 32, input_size: int = 8, seed: int 
     xs, readout, all_params = make_problem(seed, seq_len, hidden, input_size, weight_scale, input_scale, forget_bias)
 
     # by lag: index 0 is next to the loss
-    log10_dx, log10_dh, forget = {}, {}, None
+    log10_dx, log10_dh, gates = {}, {}, {}
     for cell in cells:
-        by_step_dx, by_step_dh, cell_forget = _gradients_by_step(cell, all_params[cell], xs, readout)
+        by_step_dx, by_step_dh, gates[cell] = _gradients_by_step(cell, all_params[cell], xs, readout)
         log10_dx[cell], log10_dh[cell] = by_step_dx[::-1], by_step_dh[::-1]
-        forget = cell_forget if cell == "lstm" else forget
+    forget = gates.get("lstm")
     # nan when the last input's gradient is exactly 0 (tanh saturated to tanh' = 0): then there is no ratio
     with np.errstate(invalid="ignore"):
         log_ratios = {cell: float(log10_dx[cell][-1] - log10_dx[cell][0]) for cell in cells}
@@ -319,6 +344,7 @@ def compute(seq_len: int = 50, hidden: int = 32, input_size: int = 8, seed: int 
         fixed_forget=fixed_forget,
         fixed_forget_gradient=_fixed_forget_gradient(all_params["lstm"], xs, readout, fixed_forget),
         fixed_forget_closed_form=float(fixed_forget**seq_len),
+        update_gate_mean=float(gates["gru"].mean()) if "gru" in gates else None,
     )
 
 
@@ -349,41 +375,57 @@ def _sci(log10_value: float) -> str:
     return f"{mantissa:.1f}e{exponent:+03d}"
 
 
+def figure(result: LstmGradients):
+    """||dL/dx|| by steps back for each cell on a log axis, and the LSTM's forget-gate product."""
+    from mlquiz.charts import Figure, Series
+
+    lags = tuple(range(result.seq_len))
+    series = [Series(cell, lags, tuple(float(v) for v in result.input_grad_norms[cell])) for cell in result.cells]
+    if result.forget_products is not None:
+        series.append(Series("∏f (LSTM cell path only)", lags, tuple(float(v) for v in result.forget_products[:-1])))
+    return Figure(
+        title=f"Gradient reaching each input: ||dL/dx|| by steps back (T={result.seq_len}, H={result.hidden})",
+        x_label="steps back from the loss", y_label="||dL/dx||", series=tuple(series), log_y=True,
+        caption=reading(result))
+
+
+def reading(result: LstmGradients) -> str:
+    """One sentence on what the chart shows, from the numbers themselves."""
+    ratio, trend = result.log10_input_grad_ratio, result.trend
+    back = result.seq_len - 1
+    parts = []
+    if "rnn" in ratio and "lstm" in ratio and np.isfinite(ratio["rnn"]) and np.isfinite(ratio["lstm"]):
+        gap = ratio["lstm"] - ratio["rnn"]
+        if trend["rnn"] == "explodes":
+            parts.append(f"{back} steps back the tanh RNN's gradient has grown to {_sci(ratio['rnn'])} (it explodes); "
+                         f"the LSTM's gradient {trend['lstm']} ({_sci(ratio['lstm'])})")
+        elif gap >= 1:
+            parts.append(f"{back} steps back the LSTM keeps {_sci(ratio['lstm'])} of its gradient and the tanh RNN "
+                         f"{_sci(ratio['rnn'])}: the LSTM's cell path carries it {gap:.0f} orders of magnitude further")
+        else:
+            parts.append(f"{back} steps back the LSTM ({_sci(ratio['lstm'])}) does no better than the tanh RNN "
+                         f"({_sci(ratio['rnn'])})")
+    if "gru" in ratio and result.update_gate_mean is not None and np.isfinite(ratio["gru"]):
+        if trend["gru"] == "vanishes" and result.update_gate_mean < 0.8:
+            parts.append(f"the GRU vanishes too ({_sci(ratio['gru'])}): its update gate z averages "
+                         f"{result.update_gate_mean:.2f}, so its direct path keeps only that share per step, and "
+                         "no bias pushes z towards keeping as the forget bias does for the LSTM")
+        else:
+            parts.append(f"the GRU {trend['gru']} ({_sci(ratio['gru'])})")
+    text = "; ".join(parts)
+    return (text[0].upper() + text[1:] + ".") if text else ""
+
+
 def render(result: LstmGradients):
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    bar_width = {1: 28, 2: 18, 3: 10}[len(result.cells)]
-    lags = np.unique(np.linspace(0, result.seq_len - 1, num=min(CHART_ROWS, result.seq_len)).round().astype(int))
-    logs = {cell: result.log10_input_grad_norms[cell][lags] for cell in result.cells}
-    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()])
-    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    span = (high - low) or 1.0  # one shared scale, so the cells' bars can be compared
+    from mlquiz.charts import line_chart
 
-    chart = Table(title=f"||dL/dx|| by steps back, T={result.seq_len}, H={result.hidden} (log)", box=None,
-                  pad_edge=False)
-    chart.add_column("back", justify="right", style="cyan")
-    for cell in result.cells:
-        chart.add_column(cell, no_wrap=True)
-    if result.forget_products is not None:
-        chart.add_column("∏f", justify="right")
-    for row, lag in enumerate(lags):
-        cells = []
-        for cell in result.cells:
-            value = logs[cell][row]
-            length = 0 if not np.isfinite(value) else 1 + round((bar_width - 1) * (value - low) / span)
-            cells.append(Text("█" * length, style="green").append(" " * (bar_width - length) + " " + _sci(value)))
-        if result.forget_products is not None:
-            with np.errstate(divide="ignore"):
-                cells.append(_sci(np.log10(result.forget_products[lag])))
-        chart.add_row(str(lag), *cells)
-    if result.forget_products is not None:
-        chart.caption = "∏f: mean over units of the last k forget gates' product"
-
-    summary = Table(title="ratio = ||dL/dx_1|| / ||dL/dx_T||")
-    for name, justify in (("cell", "left"), ("ratio", "right"), ("per step", "right"), ("", "left")):
-        summary.add_column(name, justify=justify)
+    summary = Table(title="ratio = ||dL/dx_1|| / ||dL/dx_T|| (first input over last)")
+    for name, justify in (("cell", "left"), ("ratio", "right"), ("per step", "right"), ("trend", "left")):
+        summary.add_column(name, justify=justify, no_wrap=True)
     for cell in result.cells:
         summary.add_row(cell, _sci(result.log10_input_grad_ratio[cell]), f"{result.per_step_factor[cell]:.4g}",
                         result.trend[cell])
@@ -392,7 +434,9 @@ def render(result: LstmGradients):
         notes.append(f"RNN W_hh spectral radius {result.rnn_spectral_radius:.3f}")
     if result.forget_gate_mean is not None:
         notes.append(f"LSTM mean forget gate {result.forget_gate_mean:.3f}; "
-                     f"∏f over all {result.seq_len} steps {_sci(result.log10_forget_product)}")
+                     f"∏f over all {result.seq_len} steps {_sci(result.log10_forget_product)}. ∏f is the cell path "
+                     "alone; the LSTM's gradient also reaches x_t through h (gates and candidate), so its curve "
+                     "lies above ∏f.")
     notes.append(f"all f = {result.fixed_forget:g}, full BPTT: dc_T/dc_0 = {result.fixed_forget_gradient:.6g}; "
                  f"{result.fixed_forget:g}**{result.seq_len} = {result.fixed_forget_closed_form:.6g}")
-    return Group(chart, summary, *(Text(note) for note in notes))
+    return Group(line_chart(figure(result)), summary, *(Text(note) for note in notes))

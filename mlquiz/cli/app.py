@@ -163,7 +163,8 @@ def _export(fmt: str, out: Path, bank, topic, variants, deck_by: str = "bank") -
 
     result = export(fmt, out, extra_banks=bank or [], topics=topic or [], variants=variants, deck_by=deck_by,
                     warn=lambda problems: render.print_problems(problems, heading="skipped"))
-    typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions")
+    figures = f", {result.figures} figures" if result.figures else ""
+    typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions{figures}")
 
 
 @export_app.command("anki")
@@ -198,6 +199,18 @@ def export_markdown(out: Path = typer.Argument(..., help="The Markdown file to w
     Example: mlquiz export markdown study.md -t cnn
     """
     _export("markdown", out, bank, topic, variants)
+
+
+@export_app.command("html")
+def export_html(out: Path = typer.Argument(..., help="The .html file to write."),
+                bank: list[str] = ExportBankOption, topic: list[str] = TopicOption,
+                variants: int = VariantsOption):
+    """Write one self-contained HTML study sheet by topic, with each demo's figure as inline SVG;
+    it opens offline and prints as a handout.
+
+    Example: mlquiz export html sheet.html -t lstm
+    """
+    _export("html", out, bank, topic, variants)
 
 
 def main() -> None:

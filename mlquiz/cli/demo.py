@@ -47,12 +47,26 @@ def demo_command(spec: DemoSpec):
         from mlquiz.cli import render
 
         as_json = options.pop("json")
-        values = spec.resolve({k: v for k, v in options.items() if v is not None})
-        render.demo_result(spec, values, as_json)
+        plot = options.pop("plot", None)
+        scenario = options.pop("scenario", None)
+        values = spec.resolve({k: v for k, v in options.items() if v is not None}, scenario)
+        render.demo_result(spec, values, as_json, plot, spec.scenario(scenario) if scenario else None)
 
     parameters = [_option(p) for p in spec.params]
     parameters.append(inspect.Parameter("json", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
                                         default=typer.Option(False, "--json", help="Print the result as JSON.")))
+    if spec.scenarios:
+        names = ", ".join(s.name for s in spec.scenarios)
+        parameters.append(inspect.Parameter(
+            "scenario", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+            default=typer.Option(None, "--scenario", metavar="NAME", show_default=False,
+                                 help=f"Start from a named setting that shows one effect: {names}. "
+                                      "Options given as well override it.")))
+    if spec.has_figure:
+        parameters.append(inspect.Parameter(
+            "plot", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+            default=typer.Option(None, "--plot", metavar="FILE.png|FILE.svg|FILE.pdf",
+                                 help="Also draw the chart to an image file (needs: pip install 'mlquiz[plot]').")))
     run.__signature__ = inspect.Signature(parameters)
     run.__annotations__ = {p.name: p.annotation for p in parameters}
     run.__doc__ = _help(spec)
@@ -91,7 +105,9 @@ def _help(spec: DemoSpec) -> str:
     example = spec.command({})
     claim = spec.claim.strip().split("\n\n")[0].replace("\n", " ") if spec.claim else spec.summary
     claim = claim.removeprefix("Claim:").strip()
-    return f"{spec.title}. {claim}\n\nExample: {example} --json"
+    plot = f"\n\nPlot: {example} --plot {spec.name}.png" if spec.has_figure else ""
+    scenarios = "".join(f"\n\n--scenario {s.name}: {s.look}" for s in spec.scenarios)
+    return f"{spec.title}. {claim}\n\nExample: {example} --json{plot}{scenarios}"
 
 
 demo_app = typer.Typer(

@@ -127,16 +127,29 @@ def demo_list(as_json: bool) -> None:
     console().print(table)
 
 
-def demo_result(spec, values: dict, as_json: bool) -> None:
+def demo_result(spec, values: dict, as_json: bool, plot: str | None = None, scenario=None) -> None:
     from mlquiz.demokit import registry
 
+    from rich.markup import escape
+
+    if plot:
+        from mlquiz.demokit.plot import check_target
+
+        check_target(plot)  # a bad file name or a missing matplotlib fails before the demo runs
     result = registry.compute(spec, values)
+    if plot:
+        from mlquiz.demokit.plot import save_figure
+
+        path = save_figure(registry.figure(spec, result), plot, made_by=spec.command(values))
+        console(stderr=True).print(f"wrote {escape(str(path))}")
     if as_json:
         print_json({"demo": spec.name, "params": registry.to_jsonable(values),
                     "result": registry.to_jsonable(result)})
         return
     out = console()
-    out.print(f"[bold]{spec.title}[/]  [dim]{spec.command(values)}[/]")
+    out.print(f"[bold]{escape(spec.title)}[/]  [dim]{escape(spec.command(values))}[/]")
+    if scenario is not None:
+        out.print(f"[bold]scenario {escape(scenario.name)}:[/] {escape(scenario.look)}")
     out.print(registry.render(spec, result))
 
 

@@ -115,6 +115,13 @@ def render(spec: DemoSpec, result):
     return module.render(result)
 
 
+def figure(spec: DemoSpec, result):
+    """The demo's chart as data (``mlquiz.charts.Figure``), for --plot and the HTML sheet; None if it has none."""
+    if not spec.has_figure:
+        return None
+    return importlib.import_module(spec.module).figure(result)
+
+
 def to_jsonable(value):
     """Plain JSON data from a demo result: dataclasses, numpy arrays and scalars, tuples."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -176,6 +176,15 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A named set of parameter values that shows one effect, with what to look at."""
+
+    name: str
+    params: dict = field(hash=False)
+    look: str = ""
+
+
+@dataclass(frozen=True)
 class DemoSpec:
     """A demo as the registry knows it before running it."""
 
@@ -187,6 +196,15 @@ class DemoSpec:
     params: tuple[Param, ...]
     outputs: dict[str, str] = field(hash=False)
     claim: str = ""
+    has_figure: bool = False  # the module defines figure(result) -> mlquiz.charts.Figure: it can --plot
+    scenarios: tuple[Scenario, ...] = ()
+
+    def scenario(self, name: str) -> Scenario:
+        for scenario in self.scenarios:
+            if scenario.name == name:
+                return scenario
+        known = ", ".join(s.name for s in self.scenarios) or "none"
+        raise DemoInputError(f"demo {self.name!r} has no scenario {name!r}; its scenarios: {known}")
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -194,9 +212,13 @@ class DemoSpec:
     def defaults(self) -> dict[str, object]:
         return {p.name: p.coerce(p.default) for p in self.params}
 
-    def resolve(self, given: dict[str, object]) -> dict[str, object]:
-        """Defaults overlaid with coerced ``given`` values; unknown names raise DemoInputError."""
+    def resolve(self, given: dict[str, object], scenario: str | None = None) -> dict[str, object]:
+        """Defaults, then the ``scenario``'s values, then coerced ``given`` values; unknown names raise
+        DemoInputError."""
         values = self.defaults()
+        if scenario is not None:
+            for name, value in self.scenario(scenario).params.items():
+                values[name] = self.param(name).coerce(value)
         for name, value in given.items():
             param = self.param(name)
             if param is None:
@@ -252,10 +274,12 @@ def read_spec(name: str, module: str, path: Path) -> DemoSpec:
         meta = ast.literal_eval(meta_node)
     except ValueError:
         raise MlquizError(f"{path}:{meta_node.lineno}: META must be a literal dict (no names or calls)") from None
-    return spec_from_meta(name, module, meta, str(path), ast.get_docstring(tree) or "")
+    has_figure = any(isinstance(node, ast.FunctionDef) and node.name == "figure" for node in tree.body)
+    return spec_from_meta(name, module, meta, str(path), ast.get_docstring(tree) or "", has_figure)
 
 
-def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = "") -> DemoSpec:
+def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = "",
+                   has_figure: bool = False) -> DemoSpec:
     def fail(what: str) -> MlquizError:
         return MlquizError(f"{where}: demo {name!r}: {what}")
 
@@ -264,6 +288,9 @@ def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = 
     for key in ("title", "summary", "topics", "params", "outputs"):
         if key not in meta:
             raise fail(f"META has no {key!r}")
+    unknown = set(meta) - {"title", "summary", "topics", "params", "outputs", "scenarios"}
+    if unknown:
+        raise fail(f"META has unknown keys {sorted(unknown)}")
     params = []
     for pname, pmeta in meta["params"].items():
         if not isinstance(pmeta, dict) or pmeta.get("type") not in PARAM_TYPES:
@@ -287,6 +314,19 @@ def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = 
         except DemoInputError as exc:
             raise fail(f"parameter {pname!r} has a bad default: {exc}") from None
         params.append(param)
+    scenarios = []
+    for sname, smeta in meta.get("scenarios", {}).items():
+        if not isinstance(smeta, dict) or set(smeta) - {"params", "look"} or not smeta.get("look"):
+            raise fail(f"scenario {sname!r} needs 'params' and a 'look' sentence (what to look at), nothing else")
+        names = {p.name: p for p in params}
+        for pname, value in smeta.get("params", {}).items():
+            if pname not in names:
+                raise fail(f"scenario {sname!r} sets unknown parameter {pname!r}")
+            try:
+                names[pname].coerce(value)
+            except DemoInputError as exc:
+                raise fail(f"scenario {sname!r}: {exc}") from None
+        scenarios.append(Scenario(sname, dict(smeta.get("params", {})), smeta["look"]))
     return DemoSpec(
         name=name,
         module=module,
@@ -296,6 +336,8 @@ def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = 
         params=tuple(params),
         outputs=dict(meta["outputs"]),
         claim=claim,
+        has_figure=has_figure,
+        scenarios=tuple(scenarios),
     )
 
 

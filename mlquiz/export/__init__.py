@@ -1,4 +1,4 @@
-"""Export banks to other tools: Anki (.apkg), Moodle GIFT and a Markdown study sheet.
+"""Export banks to other tools: Anki (.apkg), Moodle GIFT, and Markdown and HTML study sheets.
 
 Every exporter takes concrete items: a parameterized question becomes ``variants`` of its
 variants (the first ones, so exports are reproducible), each with its numbers computed.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mlquiz.errors import MlquizError
 
-FORMATS = ("anki", "gift", "markdown")
+FORMATS = ("anki", "gift", "markdown", "html")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class ExportResult:
     questions: int
     items: int
     skipped_banks: int
+    figures: int = 0  # html: demo figures drawn
 
 
 def select_banks(loaded, wanted):
@@ -85,10 +86,15 @@ def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1,
         from mlquiz.export.gift import write_gift
 
         write_gift(groups, out)
-    else:
+    elif fmt == "markdown":
         from mlquiz.export.markdown import write_markdown
 
         write_markdown(groups, out)
+    figures = 0
+    if fmt == "html":
+        from mlquiz.export.html import write_html
+
+        figures = write_html(groups, out)
     items = [item for _, group in groups for item in group]
     return ExportResult(out, len({i.id for i in items}), len(items),
-                        len({p.file for p in loaded.problems}))
+                        len({p.file for p in loaded.problems}), figures)
