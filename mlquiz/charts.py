@@ -31,7 +31,11 @@ class Series:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart as data: what ``line_chart``, ``--plot`` and the HTML export draw."""
+    """A chart as data: what ``draw``, ``--plot`` and the HTML export draw.
+
+    With ``categories`` it is a bar chart: one series whose ``y`` holds a value per category (``x``
+    is then 0, 1, 2 ...); otherwise a line chart of every series over a shared numeric ``x``.
+    """
 
     title: str
     x_label: str
@@ -39,6 +43,29 @@ class Figure:
     series: tuple[Series, ...]
     log_y: bool = False
     caption: str = ""  # one sentence: what to look at
+    categories: tuple[str, ...] = ()
+    value_format: str = "{:.4g}"  # how a bar's value is printed beside it
+
+    @classmethod
+    def bars(cls, title: str, labels, values, *, y_label: str = "", log_y: bool = False, caption: str = "",
+             value_format: str = "{:.4g}") -> "Figure":
+        labels = tuple(str(label) for label in labels)
+        return cls(title, "", y_label, (Series(y_label or title, tuple(range(len(labels))), tuple(values)),),
+                   log_y, caption, labels, value_format)
+
+
+def draw(figure: Figure):
+    """The terminal chart of a figure: bars for categories, lines otherwise, with its caption."""
+    if not figure.categories:
+        return line_chart(figure)
+    bars = bar_chart(figure.title, figure.categories, figure.series[0].y, log=figure.log_y,
+                     value_format=figure.value_format)
+    if not figure.caption:
+        return bars
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(bars, Text(figure.caption, style="italic"))
 
 
 # ----- bars

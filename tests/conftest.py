@@ -6,3 +6,13 @@ def _isolated_home(tmp_path, monkeypatch):
     """Every test gets its own progress folder and no instructor banks from the environment."""
     monkeypatch.setenv("MLQUIZ_HOME", str(tmp_path / "mlquiz-home"))
     monkeypatch.delenv("MLQUIZ_BANKS", raising=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the pictures the tests made (a screenshot of the study sheet), so CI's log points at them."""
+    from pathlib import Path
+
+    folder = Path(__file__).parents[1] / "build" / "test-artifacts"
+    pictures = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    if pictures:
+        terminalreporter.write_line("test artifacts: " + ", ".join(str(p) for p in pictures))

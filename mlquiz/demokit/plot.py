@@ -49,16 +49,25 @@ def save_figure(figure, path: str | Path, *, made_by: str) -> Path:
     plt.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, selectable, smaller
     fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
     markers = "os^Dv<>p"
-    for index, series in enumerate(figure.series):
+    if figure.categories:  # a bar chart: one bar per category, labels on the axis
+        values = [v if v is not None and (v > 0 or not figure.log_y) else float("nan") for v in figure.series[0].y]
+        ax.barh(range(len(values)), values, color="#2ca02c")
+        ax.set_yticks(range(len(values)), figure.categories)
+        ax.invert_yaxis()  # the first category on top, as in the terminal
+        if figure.log_y:
+            ax.set_xscale("log")
+        ax.set_xlabel(figure.y_label + (" (log scale)" if figure.log_y else ""))
+    for index, series in enumerate(figure.series if not figure.categories else ()):
         pairs = [(x, y) for x, y in zip(series.x, series.y) if y is not None and (y > 0 or not figure.log_y)]
         if pairs:
             xs, ys = zip(*pairs)
             ax.plot(xs, ys, marker=markers[index % len(markers)], markersize=3, linewidth=1.5, label=series.name)
-    if figure.log_y:
-        ax.set_yscale("log")
+    if not figure.categories:
+        if figure.log_y:
+            ax.set_yscale("log")
+        ax.set_xlabel(figure.x_label)
+        ax.set_ylabel(figure.y_label + (" (log scale)" if figure.log_y else ""))
     ax.set_title(figure.title)
-    ax.set_xlabel(figure.x_label)
-    ax.set_ylabel(figure.y_label + (" (log scale)" if figure.log_y else ""))
     ax.grid(True, which="major", alpha=0.3)
     if len(figure.series) > 1:
         ax.legend()
