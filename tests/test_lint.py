@@ -92,3 +92,39 @@ def test_option_in_key_ignores_duplicates_and_short_words():
 def test_cue_guess(statement, guess):
     assert lint.cue_guess(statement) is guess
 
+
+
+def test_the_shipped_banks_pass_strict():
+    report = verify(strict=True)
+    assert report.ok, "\n".join(map(str, report.problems[:20]))
+
+
+@pytest.mark.parametrize("prompt, states", [
+    ("Give a decimal number.", False),
+    ("What fraction of the units survive?", False),
+    ("Round to two decimal places.", True),
+    ("Give the answer to four significant digits.", True),
+    ("Give the exact fraction.", True),
+])
+def test_only_a_stated_precision_lifts_the_three_digit_rule(prompt, states):
+    assert bool(lint.STATES_PRECISION.search(prompt)) is states
+
+
+def test_shipped_banks_meet_the_test_wise_guesser_bounds():
+    """The issue's bounds, measured directly on the shipped banks (not through the linter's own thresholds)."""
+    from collections import Counter
+
+    from mlquiz.content.loading import load_banks, shipped_banks_dir
+
+    questions = [q for b in load_banks([shipped_banks_dir()]).banks for q in b.questions]
+    choice = [q for q in questions if q.type == "choice"]
+    longest = [q for q in choice if all(len(q.answer) > len(o["en"]) for o in q.options if o["en"] != q.answer)]
+    assert len(longest) / len(choice) <= 0.35
+    multi = [q for q in questions if q.type == "multi"]
+    assert Counter(len(q.options) - len(q.answer) for q in multi).most_common(1)[0][1] / len(multi) <= 0.5
+    tf = [q for q in questions if q.type == "truefalse"]
+    assert 0.4 <= sum(q.answer is True for q in tf) / len(tf) <= 0.6
+    for default in (True, False):  # a cue-word guesser, whatever it answers when there is no cue
+        right = sum((lint.cue_guess(q.prompt["en"]) if lint.cue_guess(q.prompt["en"]) is not None else default)
+                    == q.answer for q in tf)
+        assert right / len(tf) <= 0.65

@@ -48,7 +48,9 @@ HEDGES = re.compile(
     r"approximately|some|mostly|largely|partly|partially|likely|somewhat|sometimes|in practice|"
     r"strictly speaking|not necessarily|unless|except)\b", re.I)
 # a prompt that states the precision it wants may ask for more than three significant digits
-STATES_PRECISION = re.compile(r"signific|decimal|digits|nearest|exact|fraction|precision|round", re.I)
+STATES_PRECISION = re.compile(
+    r"significant (digit|figure)s?|decimal places?|\b\d+ decimals\b|\bto (the nearest|\d+ (digits|places))|"
+    r"exact (value|fraction|answer)|as an? (exact )?fraction|precision of|\d+ s\.?f\.?\b|\bd\.p\.", re.I)
 NUMBER = r"\d+(?:\.\d+)?(?:e-?\d+)?"
 EXPRESSION = re.compile(rf"(?<![\w.])\(?-?{NUMBER}(?:\s*(?:\*\*|\^|[*/×])\s*\(?-?{NUMBER}\)?)+")
 
@@ -75,14 +77,16 @@ def lint_bank(bank: Bank, items: dict[str, list[Item]] | None = None) -> list[Pr
 
 
 def question_findings(question: Question, items) -> list[Finding]:
+    """Option checks on the first variant as shown (placeholders filled), numeric checks on every variant."""
     findings = []
-    english = lambda text: text["en"] if isinstance(text, dict) else text  # noqa: E731
-    options = [english(o) for o in question.options]
+    first = items[0] if items else None
+    options = list(first.options) if first else [o["en"] for o in question.options]
+    answer = first.answer if first else question.answer
     if question.type == "choice" and options:
-        findings += long_key(options, [question.answer])
-        findings += option_in_key(options, question.answer)
+        findings += long_key(options, [answer])
+        findings += option_in_key(options, answer)
     if question.type == "multi" and options:
-        findings += long_key(options, list(question.answer))
+        findings += long_key(options, list(answer))
     if options:
         findings += duplicate_options(options)
     seen = set()
