@@ -342,7 +342,7 @@ def render(result: BatchNormDemo):
     from rich.console import Group
     from rich.table import Table
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     r = result
     summary = key_values(
@@ -358,17 +358,28 @@ def render(result: BatchNormDemo):
             ("eval mode: max |mean out - beta|", f"{r.eval_mean_after_max_abs:.4f}"),
         ],
     )
-    table = Table(title="per channel: x = last training batch, y = BN(x) in train mode",
+    # two tables of five columns, not one of nine: each fits a 60-column terminal
+    before = Table(title="per channel: x = the last training batch", box=box.SIMPLE_HEAD, pad_edge=False)
+    after = Table(title="y = BN(x) in train mode; running mean; eval-mode output mean",
                   caption="run mean: running_mean; eval: mean of the eval-mode output on a fresh batch",
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("c", "x mean", "x var", "x skew", "y mean", "y var", "y skew", "run mean", "eval"):
-        table.add_column(column, justify="right", no_wrap=True)
+    for table, columns in ((before, ("c", "x mean", "x var", "x skew")),
+                           (after, ("c", "y mean", "y var", "y skew", "run mean", "eval"))):
+        for column in columns:
+            table.add_column(column, justify="right", no_wrap=True)
     for c in range(min(len(r.mean_before), SHOWN_CHANNELS)):
-        table.add_row(str(c), f"{r.mean_before[c]:.3f}", f"{r.var_before[c]:.3f}", f"{r.skew_before[c]:.3f}",
-                      f"{r.mean_after[c]:+.2g}", f"{r.var_after[c]:.4f}", f"{r.skew_after[c]:.3f}",
+        before.add_row(str(c), f"{r.mean_before[c]:.3f}", f"{r.var_before[c]:.3f}", f"{r.skew_before[c]:.3f}")
+        after.add_row(str(c), f"{r.mean_after[c]:+.1e}", f"{r.var_after[c]:.4f}", f"{r.skew_after[c]:.3f}",
                       f"{r.running_mean[c]:.3f}", f"{r.eval_mean_after[c]:.3f}")
-    edges = r.hist_edges
-    chart = bar_chart("channel 0 after BN: the skewed shape remains",
-                      [f"{edges[i]:+.2f}..{edges[i + 1]:+.2f}" for i in range(len(edges) - 1)],
-                      [int(v) for v in r.hist_counts], value_format="{:d}")
-    return Group(summary, table, chart)
+    table = Group(before, after)
+    return Group(summary, table, draw(figure(r)))
+
+
+def figure(result: BatchNormDemo):
+    """Channel 0 after BatchNorm: mean 0 and variance 1, but the input's skewed shape is still there."""
+    from mlquiz.charts import Figure
+
+    edges = result.hist_edges
+    return Figure.bars("Channel 0 after BN: the skewed shape remains",
+                       [f"{edges[i]:+.2f}..{edges[i + 1]:+.2f}" for i in range(len(edges) - 1)],
+                       [int(v) for v in result.hist_counts], y_label="values in the bin", value_format="{:d}")

@@ -267,7 +267,7 @@ def render(result: BiasVariance):
     from rich.console import Group
     from rich.table import Table
 
-    from mlquiz.charts import bar_chart
+    from mlquiz.charts import draw
 
     table = Table(title=f"sin(2 pi x) + noise, {result.design} x (sigma^2 = {result.noise_variance:.4g}, "
                         f"estimated {result.noise:.4g})", box=None)
@@ -280,14 +280,21 @@ def render(result: BiasVariance):
                       f"{result.expected_test_error[k]:.4g} ± {result.test_error_standard_error[k]:.2g}")
     table.caption = (f"Monte Carlo estimates (bias^2 unbiased, so it can dip below 0); sum + noise = "
                      f"bias^2 + variance + noise; best degree {result.best_degree}")
-    labels = [str(d) for d in result.degrees]
+    return Group(table, draw(figure(result)))
+
+
+def figure(result: BiasVariance):
+    """Bias^2 falls and variance rises with the polynomial degree (exact values where the design allows)."""
+    from mlquiz.charts import Figure, Series
+
     exact = result.bias_squared_exact is not None
     bias = result.bias_squared_exact if exact else result.bias_squared
     variance = result.variance_exact if exact else result.variance
-    source = "exact" if exact else "estimated"
-    charts = [
-        bar_chart(f"bias^2 by degree, {source} (log scale)", labels, [bias[k] for k in labels], log=True),
-        bar_chart(f"variance by degree, {source} (log scale)", labels, [variance[k] for k in labels],
-                  log=True),
-    ]
-    return Group(table, *charts)
+    degrees = tuple(result.degrees)
+    return Figure(f"Bias^2 and variance by polynomial degree ({'exact' if exact else 'estimated'})",
+                  "polynomial degree", "error", (
+                      Series("bias^2", degrees, tuple(float(bias[str(d)]) for d in degrees)),
+                      Series("variance", degrees, tuple(float(variance[str(d)]) for d in degrees)),
+                      Series("test error", degrees, tuple(float(result.expected_test_error[str(d)]) for d in degrees)),
+                  ), log_y=True, caption=f"Bias^2 falls and variance rises with the degree; the test error is "
+                                         f"lowest at degree {result.best_degree}.")

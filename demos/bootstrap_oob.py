@@ -154,7 +154,7 @@ def compute(n: int = 100, trials: int = 10000, seed: int = 0) -> BootstrapOob:
 def render(result: BootstrapOob):
     from rich.console import Group
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     summary = key_values(
         f"bootstrap of n = {result.n}: {result.trials} simulated samples",
@@ -169,10 +169,12 @@ def render(result: BootstrapOob):
              f"{result.simulated_oob_count_min} to {result.simulated_oob_count_max}"),
         ],
     )
-    chart = bar_chart(
-        "exact out-of-bag fraction by n (rises to 1/e)",
-        [f"n = {k}" for k in result.exact_oob_by_n],
-        list(result.exact_oob_by_n.values()),
-        value_format="{:.4%}",
-    )
-    return Group(summary, chart)
+    return Group(summary, draw(figure(result)))
+
+
+def figure(result: BootstrapOob):
+    from mlquiz.charts import Figure
+
+    return Figure.bars("Exact out-of-bag fraction by n (rises to 1/e = 36.79%)",
+                       [f"n = {k}" for k in result.exact_oob_by_n], list(result.exact_oob_by_n.values()),
+                       y_label="out-of-bag fraction", value_format="{:.4%}")

@@ -413,7 +413,7 @@ def render(result: CnnStack):
     from rich.console import Group
     from rich.table import Table
 
-    from mlquiz.charts import bar_chart
+    from mlquiz.charts import draw
 
     r = result
     table = Table(title=f"{r.spec} on {'x'.join(map(str, r.input_shape))}", title_style="bold")
@@ -442,9 +442,15 @@ def render(result: CnnStack):
         stack.add_row(str(n), f"{r.stack_rf[i]} ({r.stack_rf_measured[i]} vs {r.single_rf_measured[i]})",
                       f"{r.stack_weights_per_c2[i]}C² = {r.stack_weights[i]:,}",
                       f"{r.single_weights_per_c2[i]}C² = {r.single_weights[i]:,}", f"{r.weight_ratio[i]:.3f}")
-    half = len(r.stack_profile) // 2
-    chart = bar_chart(f"gradient share by row of the field, {r.stack_depths[-1]} stacked 3x3 "
-                      f"(one kernel: {1 / len(r.stack_profile):.3f} each)",
-                      [f"row {i - half:+d}" for i in range(len(r.stack_profile))],
-                      [float(v) for v in r.stack_profile], value_format="{:.3f}")
-    return Group(table, stack, chart)
+    return Group(table, stack, draw(figure(r)))
+
+
+def figure(result: CnnStack):
+    """How the stacked 3x3 convolutions weight the rows of their receptive field: the centre counts most."""
+    from mlquiz.charts import Figure
+
+    half = len(result.stack_profile) // 2
+    return Figure.bars(f"Gradient share by row of the field, {result.stack_depths[-1]} stacked 3x3 "
+                       f"(one kernel: {1 / len(result.stack_profile):.3f} each)",
+                       [f"row {i - half:+d}" for i in range(len(result.stack_profile))],
+                       [float(v) for v in result.stack_profile], y_label="share of the gradient", value_format="{:.3f}")

@@ -204,18 +204,12 @@ def compute(cause: str = "big_step", lr: float = 100.0, shift: float = 1.0, n_un
 def render(result: DeadRelu):
     from rich.console import Group
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     def fmt(value):
         return "-" if value is None else f"{value:.4g}"
 
-    event = "one too-large SGD step" if result.cause == "big_step" else "a negative bias shift"
-    chart = bar_chart(
-        f"dead units out of {result.n_units}",
-        ["at initialisation", f"after {event}"],
-        [result.n_dead_before, result.n_dead_after],
-        value_format="{:d}",
-    )
+    chart = draw(figure(result))
     table = key_values(
         "the dead units",
         [
@@ -231,3 +225,11 @@ def render(result: DeadRelu):
         ],
     )
     return Group(chart, table)
+
+
+def figure(result: DeadRelu):
+    from mlquiz.charts import Figure
+
+    event = "one too-large SGD step" if result.cause == "big_step" else "a negative bias shift"
+    return Figure.bars(f"Dead units out of {result.n_units}", ["at initialisation", f"after {event}"],
+                       [result.n_dead_before, result.n_dead_after], y_label="dead units", value_format="{:d}")

@@ -283,13 +283,12 @@ def compute(depth: int = 20, width: int = 64, activation: str = "sigmoid", init:
     )
 
 
-CHART_ROWS = 21  # layers shown in the chart: all of them up to depth 20, else an even sample
 
 
 def render(result: DeepMlpGradients):
     from rich.console import Group
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     summary = key_values(
         f"{result.depth} x {result.activation}, {result.init} init (std {result.init_std:.4g}): {result.regime}",
@@ -302,9 +301,14 @@ def render(result: DeepMlpGradients):
             ("loss", f"{result.loss:.4g}"),
         ],
     )
-    n = len(result.act_grad_norms)
-    rows = np.unique(np.linspace(0, n - 1, num=min(CHART_ROWS, n)).round().astype(int))
-    labels = ["x (input)" if i == 0 else f"h{i}" for i in rows]
-    chart = bar_chart("||dL/dh|| by layer (log scale)", labels, [float(result.act_grad_norms[i]) for i in rows],
-                      log=True, value_format="{:.3g}")
-    return Group(summary, chart)
+    return Group(summary, draw(figure(result)))
+
+
+def figure(result: DeepMlpGradients):
+    """||dL/dh|| at every layer (0 = the input), on a log axis."""
+    from mlquiz.charts import Figure, Series
+
+    norms = tuple(float(v) for v in result.act_grad_norms)
+    return Figure(f"||dL/dh|| by layer: {result.depth} x {result.activation}, {result.init} init",
+                  "layer (0 = input)", "||dL/dh||", (Series(result.activation, tuple(range(len(norms))), norms),),
+                  log_y=True, caption=f"The gradient {result.regime}: {result.per_layer_factor:.3g} per layer.")

@@ -149,7 +149,7 @@ def compute(p: float = 0.5, n_units: int = 1000, trials: int = 1000, seed: int =
 def render(result: DropoutScaling):
     from rich.console import Group
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     r = result
     summary = key_values(
@@ -166,9 +166,15 @@ def render(result: DropoutScaling):
         ],
     )
     summary.caption = f"{r.trials} random masks over {r.n_units} units"
+    return Group(summary, draw(figure(result)))
+
+
+def figure(result: DropoutScaling):
+    from mlquiz.charts import Figure
+
+    r = result
     labels = ["input x", "inverted, train", "inverted, eval", "older, train", "older, test",
               "older, test, no factor", "divided by p"]
     values = [r.input_mean, r.mc_mean_inverted, r.input_mean, r.classic_train_mc_mean, r.classic_test_mean,
               r.input_mean, None if r.wrong_divisor_ratio is None else r.wrong_divisor_ratio * r.input_mean]
-    chart = bar_chart("mean activation by variant and mode", labels, values)
-    return Group(summary, chart)
+    return Figure.bars("Mean activation by dropout variant and mode", labels, values, y_label="mean activation")

@@ -248,7 +248,7 @@ def render(result: FeatureScaling):
     from rich.console import Group
     from rich.table import Table
 
-    from mlquiz.charts import bar_chart
+    from mlquiz.charts import draw
 
     table = Table(title=f"least squares on [1, x1, x2], n = {result.n_samples}, tol = {result.tolerance:g}",
                   box=None)
@@ -268,7 +268,12 @@ def render(result: FeatureScaling):
         table.add_row(name, *ranges, f"{cond:.3g}", f"{steps:,}", f"{bound:,}")
     table.caption = (f"learning rate 1/L; steps until L(w) - L* <= tol (L(w0) - L*); bound "
                      f"ceil(ln tol / 2 ln(1 - 1/kappa)); predictions agree to {result.max_prediction_gap:.1g}")
-    chart = bar_chart("gradient-descent steps (log scale)", ["raw", "z-score", "min-max"],
-                      [result.steps_raw, result.steps_zscore, result.steps_minmax], log=True,
-                      value_format="{:,}")
-    return Group(table, chart)
+    return Group(table, draw(figure(result)))
+
+
+def figure(result: FeatureScaling):
+    from mlquiz.charts import Figure
+
+    return Figure.bars("Gradient-descent steps to converge, by feature scaling", ["raw", "z-score", "min-max"],
+                       [result.steps_raw, result.steps_zscore, result.steps_minmax], y_label="steps", log_y=True,
+                       value_format="{:,}")

@@ -68,7 +68,7 @@ def compute(factor: float = 1.1, layers: int = 100) -> GradientChain:
 def render(result: GradientChain):
     from rich.console import Group
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     trend = "explodes" if result.factor > 1 else "vanishes" if result.factor < 1 else "stays at 1"
     summary = key_values(
@@ -79,10 +79,13 @@ def render(result: GradientChain):
             ("layers to double/halve", "never" if result.layers_to_double is None else f"{result.layers_to_double:.2f}"),
         ],
     )
-    chart = bar_chart(
-        "gradient scale by depth (log scale)",
-        [f"depth {d}" for d in result.depths],
-        [float(p) for p in result.products],
-        log=True,
-    )
-    return Group(summary, chart)
+    return Group(summary, draw(figure(result)))
+
+
+def figure(result: GradientChain):
+    """The gradient's scale by depth, on a log axis: a straight line whose slope is log10(factor)."""
+    from mlquiz.charts import Figure, Series
+
+    return Figure(f"Gradient scale by depth: factor {result.factor:g} per layer", "layers passed", "gradient scale",
+                  (Series(f"{result.factor:g}**depth", tuple(result.depths), tuple(float(p) for p in result.products)),),
+                  log_y=True)

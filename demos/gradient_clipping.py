@@ -150,14 +150,9 @@ def compute(dim: int = 1000, scale: float = 100.0, max_norm: float = 1.0, clip_v
 def render(result: GradientClipping):
     from rich.console import Group
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
-    chart = bar_chart(
-        "gradient norm (log scale)",
-        ["before", f"by norm ({result.max_norm:g})", f"by value ({result.clip_value:g})"],
-        [result.norm_before, result.norm_after_norm_clip, result.norm_after_value_clip],
-        log=True,
-    )
+    chart = draw(figure(result))
     exploding = key_values(
         f"exploding gradient, {result.dim} components",
         [
@@ -177,3 +172,12 @@ def render(result: GradientClipping):
         ],
     )
     return Group(chart, exploding, vanishing)
+
+
+def figure(result: GradientClipping):
+    from mlquiz.charts import Figure
+
+    return Figure.bars("Exploding gradient's norm before and after clipping",
+                       ["before", f"by norm ({result.max_norm:g})", f"by value ({result.clip_value:g})"],
+                       [result.norm_before, result.norm_after_norm_clip, result.norm_after_value_clip],
+                       y_label="L2 norm", log_y=True)

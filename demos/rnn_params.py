@@ -271,7 +271,7 @@ def render(result: RnnParams):
     from rich.console import Group
     from rich.table import Table
 
-    from mlquiz.charts import bar_chart, key_values
+    from mlquiz.charts import draw, key_values
 
     r = result
     setup = f"{r.cell.upper()} I={r.input_size} H={r.hidden_size} layers={r.layers}" + (
@@ -307,6 +307,12 @@ def render(result: RnnParams):
             tensors.add_row(pt_key if pt_key in r.shapes_pytorch else "-",
                             str(r.shapes_pytorch.get(pt_key, "-")),
                             keras_key if keras_key in keras else "-", str(keras.get(keras_key, "-")))
-    chart = bar_chart("PyTorch parameters by cell (same sizes, no projection)", list(r.totals_by_cell_pytorch),
-                      list(r.totals_by_cell_pytorch.values()), value_format="{:,}")
+    chart = draw(figure(r))
     return Group(summary, tensors, chart)
+
+
+def figure(result: RnnParams):
+    from mlquiz.charts import Figure
+
+    return Figure.bars("PyTorch parameters by cell (same sizes, no projection)", list(result.totals_by_cell_pytorch),
+                       list(result.totals_by_cell_pytorch.values()), y_label="parameters", value_format="{:,}")

@@ -13,6 +13,7 @@ the same decline always spans the same share of the axis.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,7 +121,8 @@ def _bar_lengths(values: Sequence[float], *, log: bool, width: int) -> tuple[lis
 
 
 def plottable(value, log: bool) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # numbers.Real takes numpy's scalars too: demos hand over np.int64 depths and np.float64 norms
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
             and (value > 0 or not log))
 
 
