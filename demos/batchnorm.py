@@ -87,7 +87,7 @@ LOGNORMAL_SIGMA = 0.5  # skew (e^s2 + 2) sqrt(e^s2 - 1) = 1.75: skewed, yet not 
 MAX_VALUES = 2_000_000  # values per batch: 16 MB of float64 per array
 MAX_WORK = 20_000_000  # values over all training steps, so the demo stays under a few seconds
 HIST_BINS = 12  # histogram rows; fits the screen beside the tables
-SHOWN_CHANNELS = 8  # table rows that fit the screen; further channels follow the same pattern
+SHOWN_CHANNELS = 4  # rows of each per-channel table that fit the screen; further channels follow the same pattern
 
 
 @dataclass(frozen=True)
@@ -360,7 +360,7 @@ def render(result: BatchNormDemo):
     )
     # two tables of five columns, not one of nine: each fits a 60-column terminal
     before = Table(title="per channel: x = the last training batch", box=box.SIMPLE_HEAD, pad_edge=False)
-    after = Table(title="y = BN(x) in train mode; running mean; eval-mode output mean",
+    after = Table(title="y = BN(x) in train mode",
                   caption="run mean: running_mean; eval: mean of the eval-mode output on a fresh batch",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     for table, columns in ((before, ("c", "x mean", "x var", "x skew")),

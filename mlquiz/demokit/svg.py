@@ -16,7 +16,9 @@ DASHES = ("", "6 3", "2 2", "8 3 2 3")  # told apart in print, too
 
 
 def figure_svg(figure, *, made_by: str = "") -> str:
-    """An ``<svg>`` element (a string) drawing ``figure``."""
+    """An ``<svg>`` element (a string) drawing ``figure``: bars for categories, lines otherwise."""
+    if figure.categories:
+        return _bars_svg(figure)
     from mlquiz.charts import axis_ticks, plottable
 
     log = figure.log_y
@@ -78,3 +80,32 @@ def _tick(label: str, log: bool) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
+
+
+def _bars_svg(figure) -> str:
+    """One horizontal bar per category, labelled with its value; log bars over whole decades."""
+    from mlquiz.charts import _bar_lengths, _format
+
+    values = list(figure.series[0].y)
+    label_w = 8 + 7 * max(len(c) for c in figure.categories)
+    bar_w = WIDTH - label_w - 90
+    lengths, scale = _bar_lengths(values, log=figure.log_y, width=1000)
+    row = 22
+    height = TOP + row * len(values) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+             f'aria-label="{escape(figure.title)}" class="figure">',
+             f'<title>{escape(figure.title)}</title>',
+             f'<text x="{WIDTH / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">'
+             f'{escape(figure.title)}</text>']
+    for index, (category, value, length) in enumerate(zip(figure.categories, values, lengths)):
+        y = TOP + row * index
+        width = bar_w * length / 1000
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(category)}</text>'
+                     f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row - 6}" '
+                     f'fill="{COLORS[2]}"><title>{escape(category)}: {escape(_format(value, figure.value_format))}'
+                     f'</title></rect>'
+                     f'<text x="{label_w + width + 6:.1f}" y="{y + 14}" font-size="11">'
+                     f'{escape(_format(value, figure.value_format))}</text>')
+    note = (figure.y_label + (f"; {scale}" if scale else "")).strip("; ")
+    parts.append(f'<text x="{label_w}" y="{height - 8}" font-size="11" fill="#555">{escape(note)}</text></svg>')
+    return "".join(parts)
