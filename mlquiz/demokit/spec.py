@@ -23,6 +23,7 @@ Parameter types (``"type"`` in META):
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -198,6 +199,7 @@ class DemoSpec:
     claim: str = ""
     has_figure: bool = False  # the module defines figure(result) -> mlquiz.charts.Figure: it can --plot
     scenarios: tuple[Scenario, ...] = ()
+    snippets: dict = field(default_factory=dict, hash=False)  # name -> code a question shows and the demo runs
 
     def scenario(self, name: str) -> Scenario:
         for scenario in self.scenarios:
@@ -275,7 +277,23 @@ def read_spec(name: str, module: str, path: Path) -> DemoSpec:
     except ValueError:
         raise MlquizError(f"{path}:{meta_node.lineno}: META must be a literal dict (no names or calls)") from None
     has_figure = any(isinstance(node, ast.FunctionDef) and node.name == "figure" for node in tree.body)
-    return spec_from_meta(name, module, meta, str(path), ast.get_docstring(tree) or "", has_figure)
+    snippets = _literal(tree, "SNIPPETS", path, name) or {}
+    if not isinstance(snippets, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in snippets.items()):
+        raise MlquizError(f"{path}: demo {name!r}: SNIPPETS must be a literal dict of name: code text")
+    spec = spec_from_meta(name, module, meta, str(path), ast.get_docstring(tree) or "", has_figure)
+    return dataclasses.replace(spec, snippets={k: v.strip("\n") for k, v in snippets.items()})
+
+
+def _literal(tree: ast.Module, variable: str, path: Path, name: str):
+    """The literal value of a module-level ``variable = ...``, or None; read without running the module."""
+    node = next((n.value for n in tree.body if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == variable for t in n.targets)), None)
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise MlquizError(f"{path}:{node.lineno}: demo {name!r}: {variable} must be a literal (no names or calls)") from None
 
 
 def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = "",
