@@ -76,10 +76,13 @@ def demo_fingerprint() -> str:
 
     digest = hashlib.sha256(__version__.encode())
     folders = {path.parent for _module, path in demo_sources().values()}
-    for folder in sorted(folders | set(builtin_demo_dirs())):
-        for path in sorted(folder.glob("*.py")):
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    files = [path for folder in sorted(folders | set(builtin_demo_dirs())) for path in sorted(folder.glob("*.py"))]
+    # mlquiz's own modules too: a cached spec or bank is a pickled dataclass, stale once its class changes
+    package = Path(__file__).resolve().parents[1]
+    files += sorted(package.glob("*.py")) + sorted(package.glob("*/*.py"))
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
