@@ -8,6 +8,7 @@ them is ``verify``'s job. The question-quality checks are ``lint``'s.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import math
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from mlquiz.content.model import (
     BANK_KEYS, BANK_REQUIRED, COMMON_KEYS, COMMON_REQUIRED, DIFFICULTIES, FORMAT_VERSION, ID_PATTERN, LANG_PATTERN,
-    MAX_ID_LENGTH, MAX_VARIANTS, QUESTION_TYPES, TEMPLATE_FIELDS, TYPE_KEYS, Bank, DemoRef, Problem, Question,
-    Tolerance, placeholder_ref,
+    MAX_ID_LENGTH, MAX_STEPS, MAX_VARIANTS, QUESTION_TYPES, STEP_KEYS, STEP_TYPES, TEMPLATE_FIELDS, TYPE_KEYS, Bank,
+    CodeRef, DemoRef, Problem, Question, Tolerance, placeholder_ref,
 )
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
@@ -157,6 +158,8 @@ class BankChecker:
         values = self.values(item, path, vary)
         allow = self.allow(item, path)
         demo = self.demo_ref(item.get("demo"), path + ("demo",), vary, style="demo") if "demo" in item else None
+        code = self.code_ref(item["code"], path + ("code",)) if "code" in item else None
+        chart = self.demo_ref(item["chart"], path + ("chart",), vary, style="chart") if "chart" in item else None
         fields: dict = {}
         if qtype:
             fields = getattr(self, f"answer_{qtype}")(item, path, vary)
@@ -164,11 +167,82 @@ class BankChecker:
         if len(self.problems) > before or qid is None or qtype is None or topic is None:
             return None
         line = self.marks.at(path)[0]
-        return Question(
+        steps = fields.pop("steps", ())
+        question = Question(
             id=qid, bank=bank_id, file=self.filename, line=line, topic=topic, tags=tags,
             difficulty=difficulty, type=qtype, prompt=prompt, explanation=explanation, hint=hint,
-            demo=demo, source=source, vary=tuple(vary), values=values, allow=allow, **fields,
+            demo=demo, source=source, vary=tuple(vary), values=values, allow=allow, code=code, chart=chart,
+            **fields,
         )
+        if steps:
+            # each step is a question of its own kind, sharing the derivation's variants and values
+            steps = tuple(Question(id=f"{qid}/{n}", bank=bank_id, file=self.filename, line=self.marks.at(spath)[0],
+                                   topic=topic, tags=tags, difficulty=difficulty, type=stype, prompt=sprompt,
+                                   explanation=sexplanation, hint=shint, vary=tuple(vary), values=values,
+                                   **sfields)
+                          for n, (spath, stype, sprompt, sexplanation, shint, sfields) in enumerate(steps, 1))
+            question = dataclasses.replace(question, steps=steps)
+        return question
+
+    def answer_steps(self, item, path, vary) -> dict:
+        """A derivation: ``steps`` is a list of graded steps (choice, multi, truefalse, numeric, text), each
+        with its own prompt and explanation, all in the context of the question's prompt."""
+        raw = item.get("steps")
+        if "steps" not in item:
+            self.missing(path, "steps", "missing required key 'steps' (a list of graded steps)")
+            return {}
+        if not isinstance(raw, list) or len(raw) < 2 or len(raw) > MAX_STEPS:
+            self.report(path + ("steps",), f"steps is a list of 2 to {MAX_STEPS} steps, each a mapping with prompt, "
+                                           "type, answer and explanation")
+            return {}
+        built = []
+        for index, step in enumerate(raw):
+            spath = path + ("steps", index)
+            if not isinstance(step, dict):
+                self.report(spath, "a step is a mapping with prompt, type, answer and explanation")
+                continue
+            stype = step.get("type")
+            if stype not in STEP_TYPES:
+                self.report(spath + ("type",) if "type" in step else spath,
+                            f"step type {stype!r} is not one of {', '.join(STEP_TYPES)}"
+                            f"{self.suggest(stype, STEP_TYPES) if isinstance(stype, str) else ''}")
+                continue
+            self.unknown_keys(step, spath, STEP_KEYS & ({"prompt", "type", "explanation", "hint"} | TYPE_KEYS[stype]),
+                              f"a {stype} step")
+            for key in ("prompt", "explanation"):
+                if key not in step:
+                    self.missing(spath, key)
+            sprompt = self.local_text(step, spath, "prompt")
+            sexplanation = self.local_text(step, spath, "explanation")
+            shint = self.local_text(step, spath, "hint", required=False)
+            sfields = getattr(self, f"answer_{stype}")(step, spath, vary)
+            values = item.get("values")
+            self.check_templates(step, spath, self.vary_names, set(values) if isinstance(values, dict) else set(),
+                                 step=True)
+            if sprompt is not None and sexplanation is not None:
+                built.append((spath, stype, sprompt, sexplanation, shint, sfields))
+        return {"steps": tuple(built)}
+
+    def code_ref(self, raw, path: tuple) -> CodeRef | None:
+        """``code: {demo: code-snippets, snippet: softmax-overflow}``: show that snippet; the demo runs it."""
+        from mlquiz.demokit import registry
+
+        example = "code: {demo: code-snippets, snippet: softmax-overflow}"
+        if not isinstance(raw, dict) or not isinstance(raw.get("demo"), str) or not isinstance(raw.get("snippet"), str):
+            self.report(path, f"expected a mapping like {example}")
+            return None
+        self.unknown_keys(raw, path, {"demo", "snippet"}, "code")
+        try:
+            spec = registry.get_demo(raw["demo"])
+        except MlquizError as exc:
+            self.report(path + ("demo",), str(exc))
+            return None
+        if raw["snippet"] not in spec.snippets:
+            known = ", ".join(spec.snippets) or "none"
+            self.report(path + ("snippet",), f"demo {spec.name!r} has no snippet {raw['snippet']!r}"
+                                             f"{self.suggest(raw['snippet'], list(spec.snippets))}; its snippets: {known}")
+            return None
+        return CodeRef(spec.name, raw["snippet"])
 
     # ----- per-type answers
     def answer_choice(self, item, path, vary) -> dict:
@@ -386,6 +460,17 @@ class BankChecker:
         from mlquiz.demokit import registry
 
         name_key = "name" if style == "demo" else "demo"
+        if style == "chart":
+            allowed = {"demo", "params"}
+            if isinstance(raw, dict):
+                self.unknown_keys(raw, path, allowed, "chart")
+            ref = self.demo_ref({k: v for k, v in raw.items() if k in allowed} if isinstance(raw, dict) else raw,
+                                path, vary, style="values")
+            if ref is not None and not registry.get_demo(ref.demo).has_figure:
+                self.report(path + ("demo",), f"demo {ref.demo!r} draws no figure, so it cannot be a chart; "
+                                              "use a demo with a figure() (mlquiz demo NAME --help shows --plot)")
+                return None
+            return ref
         allowed = {name_key, "params", "key", "digits"}
         example = ("demo: {name: gradient-chain, params: {factor: 0.9}}" if style == "demo"
                    else "answer_from: {demo: gradient-chain, params: {factor: 0.9}, key: product}")
@@ -407,7 +492,7 @@ class BankChecker:
             self.report(path + ("params",), "params is a mapping of parameter: value")
             return None
         key = raw.get("key")
-        if style != "demo" and key is None:
+        if style not in ("demo", "values") and key is None:
             self.report(path, f"missing 'key': which output of {name!r} to use ({', '.join(spec.outputs)})")
         if key is not None:
             if not isinstance(key, str) or not key:
@@ -464,7 +549,9 @@ class BankChecker:
             return False
         return True
 
-    def check_templates(self, item, path, variables: set[str], value_names: set[str]) -> None:
+    def check_templates(self, item, path, variables: set[str], value_names: set[str], *, step: bool = False) -> None:
+        """Every placeholder has a value; the prompt of a varied question uses a vary name (a step's
+        prompt need not: the derivation's prompt carries the variant)."""
         for field_name in TEMPLATE_FIELDS:
             if field_name not in item:
                 continue
@@ -487,7 +574,7 @@ class BankChecker:
                         self.report(sub_path, f"{field_name}: placeholder {{{name}}} has no value"
                                               f"{self.suggest(name, allowed)}; define it under vary or values, or "
                                               f"write {{{{{name}}}}} for literal braces{extra}")
-        if variables and not any(
+        if variables and not step and not any(
             name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
         ):
             self.report(path + ("prompt",), "the prompt uses none of the vary names, so every variant reads the "

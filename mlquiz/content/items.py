@@ -38,6 +38,8 @@ class Item:
     explanation: str
     hint: str | None
     cached: bool = field(default=True, repr=False, compare=False)  # may demo values come from the cache?
+    code: str | None = None  # the snippet shown with the prompt (the demo runs exactly this text)
+    steps: tuple["Item", ...] = ()  # a derivation's graded steps, each a concrete item of its own kind
 
     @property
     def id(self) -> str:
@@ -56,6 +58,17 @@ class Item:
         return registry.get_demo(proof.demo).command(resolve_params(proof, self.variables))
 
     @cached_property
+    def figure(self):
+        """The chart shown with the prompt (an ``mlquiz.charts.Figure`` from a real demo run), or None."""
+        from mlquiz.demokit import registry
+
+        chart = self.question.chart
+        if chart is None:
+            return None
+        spec = registry.get_demo(chart.demo)
+        return registry.figure(spec, registry.run(chart.demo, resolve_params(chart, self.variables)))
+
+    @cached_property
     def proof_value(self) -> str | None:
         """``key = value`` of the number the proof computes, where the question names one."""
         proof = self.question.proof
@@ -70,6 +83,8 @@ class Item:
 def shuffled(item: Item, rng) -> Item:
     """The item with its options in a random order. Authors tend to write the right option first;
     grading compares option text, so the order shown is free."""
+    if item.steps:
+        return replace(item, steps=tuple(shuffled(step, rng) for step in item.steps))
     if len(item.options) < 2:
         return item
     options = list(item.options)
@@ -152,6 +167,11 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
     elif question.type == "multi":
         answer = tuple(fill(a, shown) for a in answer)
         answer_text = "; ".join(answer)
+    steps = ()
+    if question.type == "steps":
+        steps = tuple(make_item(step, variant, lang, cached=cached) for step in question.steps)
+        answer = tuple(step.answer for step in steps)
+        answer_text = "; ".join(f"{n}. {step.answer_text}" for n, step in enumerate(steps, 1))
     shown["answer"] = answer_text
 
     def text(value: dict | None) -> str | None:
@@ -169,4 +189,14 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
         options=options, answer=answer, answer_text=answer_text,
         accept=tuple(fill(pick(a, lang), shown) for a in question.accept), tolerance=tolerance,
         unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint), cached=cached,
+        code=_snippet(question.code), steps=steps,
     )
+
+
+def _snippet(ref) -> str | None:
+    """The snippet's text as the demo will run it; reading it needs the demo's metadata only."""
+    if ref is None:
+        return None
+    from mlquiz.demokit import registry
+
+    return registry.get_demo(ref.demo).snippets[ref.snippet]

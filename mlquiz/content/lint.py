@@ -90,7 +90,7 @@ def question_findings(question: Question, items) -> list[Finding]:
     if options:
         findings += duplicate_options(options)
     seen = set()
-    for item in items:
+    for item in [step for item in items for step in (item.steps or (item,))]:  # a derivation's steps one by one
         for finding in item_findings(item):
             if finding.check not in seen:  # one finding per check, not one per variant
                 seen.add(finding.check)

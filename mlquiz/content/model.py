@@ -13,7 +13,9 @@ FORMAT_VERSION = 1
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MAX_ID_LENGTH = 64  # ids are typed in commands and stored as progress keys: keep them short
 LANG_PATTERN = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?\Z")
-QUESTION_TYPES = ("choice", "multi", "truefalse", "numeric", "text", "recall")
+QUESTION_TYPES = ("choice", "multi", "truefalse", "numeric", "text", "recall", "steps")
+STEP_TYPES = ("choice", "multi", "truefalse", "numeric", "text")  # graded kinds a derivation step can be
+MAX_STEPS = 12  # a derivation longer than this is several questions
 DIFFICULTIES = ("easy", "medium", "hard")
 MAX_VARIANTS = 1000  # a vary table beyond this is a mistake (or an attack), not a question
 DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
@@ -21,7 +23,9 @@ DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, 
 BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}
 BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
 COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
-               "vary", "values", "allow"}
+               "vary", "values", "allow", "code", "chart"}
+STEP_KEYS = {"prompt", "type", "explanation", "hint", "options", "answer", "answer_from", "tolerance", "unit",
+             "accept"}
 COMMON_REQUIRED = ("id", "topic", "difficulty", "type", "prompt", "explanation")
 TYPE_KEYS = {
     "choice": {"options", "answer"},
@@ -30,6 +34,7 @@ TYPE_KEYS = {
     "numeric": {"answer", "answer_from", "tolerance", "unit"},
     "text": {"answer", "accept"},
     "recall": {"answer"},
+    "steps": {"steps"},
 }
 TEMPLATE_FIELDS = ("prompt", "explanation", "hint", "options", "answer", "accept", "unit")
 
@@ -62,6 +67,14 @@ class DemoRef:
 
 
 @dataclass(frozen=True)
+class CodeRef:
+    """A snippet a question shows: one of a demo's ``SNIPPETS``, which that demo runs to prove the answer."""
+
+    demo: str
+    snippet: str
+
+
+@dataclass(frozen=True)
 class Tolerance:
     rel: float
     abs: float
@@ -91,6 +104,9 @@ class Question:
     vary: tuple[dict, ...] = ()
     values: dict = field(default_factory=dict, hash=False)  # name -> DemoRef
     allow: dict = field(default_factory=dict, hash=False)  # quality check -> why this question is deliberate
+    code: CodeRef | None = None  # a snippet shown with the prompt
+    chart: DemoRef | None = None  # a demo whose figure (a real series) is shown with the prompt
+    steps: tuple[Question, ...] = ()  # a derivation: graded steps sharing the prompt as context
 
     @property
     def variant_count(self) -> int:

@@ -98,12 +98,14 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool, list]:
         problems.append(Problem(question.file, question.line, 1, question.id, message))
 
     # proof is answer_from when there is no separate demo: count that value once
-    refs = len(question.values) + (question.answer_from is not None) + bool(question.demo and question.demo.key)
+    refs = (len(question.values) + (question.answer_from is not None) + bool(question.demo and question.demo.key)
+            + sum(step.answer_from is not None for step in question.steps))
     for variant in range(question.variant_count):
         where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
         try:
             item = make_item(question, variant, cached=False)
-            item.proof_command, item.proof_value  # worked out lazily: make them run here
+            item.proof_command, item.proof_value, item.figure  # worked out lazily: make them run here
+            run_snippet(question)
         except (MlquizError, TemplateError, KeyError) as exc:
             report(f"{exc}{where}")
             continue
@@ -121,6 +123,14 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool, list]:
     unverified = question.type == "numeric" and question.answer_from is None and not (
         question.demo and question.demo.key)
     return problems, checks, unverified, items
+
+
+def run_snippet(question: Question) -> None:
+    """Execute the snippet a question shows, through its demo: a snippet that no longer runs fails verify."""
+    from mlquiz.demokit import registry
+
+    if question.code is not None and registry.get_demo(question.code.demo).param("snippet") is not None:
+        registry.run(question.code.demo, {"snippet": question.code.snippet})
 
 
 def _close(answer, expected, tolerance) -> bool:
