@@ -84,6 +84,7 @@ META = {
         "decoder_layer_breakdown": "decoder layer: self_attn, multihead_attn, ffn and norms parameters",
         "transformer_shapes": "nn.Transformer: parameter name -> shape (encoder, then decoder)",
         "transformer_total": "nn.Transformer parameters (layers + the two final LayerNorms)",
+        "stack_norm_params": "nn.Transformer parameters outside its layers: encoder.norm and decoder.norm",
         "embedding_params": "nn.Embedding(vocab_size, E) parameters",
         "head_params": "output projection nn.Linear(E, vocab_size) parameters",
         "embedding_and_head_untied": "embedding + separate output projection",
@@ -121,6 +122,7 @@ class TransformerParams:
     decoder_layer_breakdown: dict[str, int]
     transformer_shapes: dict[str, tuple[int, ...]]
     transformer_total: int
+    stack_norm_params: int
     embedding_params: int
     head_params: int
     embedding_and_head_untied: int
@@ -268,6 +270,7 @@ def compute(embed_dim: int = 512, num_heads: int = 8, dim_feedforward: int = 204
                                  "ffn": count(dec, "linear"), "norms": count(dec, "norm")},
         transformer_shapes=full,
         transformer_total=count(full),
+        stack_norm_params=count(full, "encoder.norm.") + count(full, "decoder.norm."),
         embedding_params=embedding,
         head_params=head,
         embedding_and_head_untied=embedding + head,

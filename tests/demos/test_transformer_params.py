@@ -215,6 +215,7 @@ def test_totals_match_the_closed_forms(config):
     assert r.decoder_layer_total == 2 * self_attn + ffn + 3 * norm
     L = config["layers"]
     assert r.transformer_total == L * r.encoder_layer_total + L * r.decoder_layer_total + 2 * norm
+    assert r.stack_norm_params == 2 * norm
     # the head count only splits E: it never changes the total
     assert len(set(r.mha_totals_by_heads.values())) == 1
     assert r.layer_norm_buffers == 0
@@ -229,6 +230,7 @@ def test_known_values():
     assert r["encoder_layer_breakdown"] == {"self_attn": 1_050_624, "ffn": 2_099_712, "norms": 2048}
     assert r["decoder_layer_total"] == 4_204_032
     assert r["transformer_total"] == 44_140_544  # sum(p.numel() for p in nn.Transformer().parameters())
+    assert r["stack_norm_params"] == 2 * 1024  # encoder.norm and decoder.norm
     assert r["tying_saves"] == 32000 * 512
     assert round(r["ffn_share"], 3) == 0.666
     kv = registry.run_json("transformer-params", {"kdim": 256, "vdim": 128})
