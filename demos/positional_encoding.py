@@ -1,6 +1,6 @@
 """Claim: the sinusoidal encoding PE[pos, 2i] = sin(pos / 10000^(2i/d)), PE[pos, 2i+1] =
 cos(pos / 10000^(2i/d)) gives every position a vector of the same norm sqrt(d/2) (each sin/cos pair
-has norm 1), with wavelengths from 2 pi to 10000 * 2 pi (at i -> d/2). The dot product of two
+has norm 1), with wavelengths from 2 pi up to nearly 10000 * 2 pi. The dot product of two
 positions depends only on their offset k, and PE[pos + k] is a fixed rotation of PE[pos] (one 2 x 2
 rotation by k * omega_i per pair), so relative positions are a linear function of the encoding. It
 has no parameters; a learned table nn.Embedding(max_len, d) would have max_len * d.
