@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import attention_cost
 from mlquiz.errors import DemoInputError
 

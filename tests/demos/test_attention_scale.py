@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import attention_scale
 from mlquiz.errors import DemoInputError
 

@@ -11,7 +11,7 @@ from gradcheck import assert_gradients_match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import batchnorm, layernorm
 from mlquiz.errors import DemoInputError
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlquiz import registry
+from mlquiz.demokit import registry
 from mlquiz.demos import transformer_params
 from mlquiz.errors import DemoInputError
 
