@@ -69,6 +69,21 @@ def draw(figure: Figure):
     return Group(bars, Text(figure.caption, style="italic"))
 
 
+def figure_rows(figure: Figure, *, most: int = 12) -> tuple[list[str], list[list[str]]]:
+    """A figure as a table (headers, rows) for formats that cannot draw: at most ``most`` rows, evenly
+    spaced along x and always including the first and the last."""
+    if figure.categories:
+        values = figure.series[0].y
+        return [figure.y_label or "category", "value"], [[c, _format(v, figure.value_format)]
+                                                         for c, v in zip(figure.categories, values)]
+    xs = sorted({x for s in figure.series for x in s.x})
+    if len(xs) > most:
+        xs = [xs[round(i * (len(xs) - 1) / (most - 1))] for i in range(most)]
+    lookup = [dict(zip(s.x, s.y)) for s in figure.series]
+    rows = [[_short(x)] + [_format(table.get(x), "{:.3g}") for table in lookup] for x in xs]
+    return [figure.x_label] + [s.name for s in figure.series], rows
+
+
 # ----- bars
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, log: bool = False,
               value_format: str = "{:.4g}", width: int = BAR_WIDTH):

@@ -164,7 +164,8 @@ def _export(fmt: str, out: Path, bank, topic, variants, deck_by: str = "bank") -
     result = export(fmt, out, extra_banks=bank or [], topics=topic or [], variants=variants, deck_by=deck_by,
                     warn=lambda problems: render.print_problems(problems, heading="skipped"))
     figures = f", {result.figures} figures" if result.figures else ""
-    typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions{figures}")
+    notes = "".join(f"; {note}" for note in result.notes)
+    typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions{figures}{notes}")
 
 
 @export_app.command("anki")

@@ -65,8 +65,8 @@ def demo_command(spec: DemoSpec):
     if spec.has_figure:
         parameters.append(inspect.Parameter(
             "plot", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-            default=typer.Option(None, "--plot", metavar="FILE.png|FILE.svg|FILE.pdf",
-                                 help="Also draw the chart to an image file (needs: pip install 'mlquiz[plot]').")))
+            default=typer.Option(None, "--plot", metavar="FILE",
+                                 help="Also draw the chart to FILE (.png, .svg or .pdf; needs pip install 'mlquiz[plot]').")))
     run.__signature__ = inspect.Signature(parameters)
     run.__annotations__ = {p.name: p.annotation for p in parameters}
     run.__doc__ = _help(spec)

@@ -24,6 +24,7 @@ class ExportResult:
     items: int
     skipped_banks: int
     figures: int = 0  # html: demo figures drawn
+    notes: tuple[str, ...] = ()  # what the format could not express as it is, and what was done instead
 
 
 def select_banks(loaded, wanted):
@@ -78,6 +79,7 @@ def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1,
     groups = export_items(loaded, topics=tuple(topics), variants=variants)
     if out.parent and not out.parent.exists():
         raise MlquizError(f"{out.parent}: no such folder; create it first")
+    notes: list[str] = []
     if fmt == "anki":
         from mlquiz.export.anki import write_apkg
 
@@ -85,7 +87,7 @@ def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1,
     elif fmt == "gift":
         from mlquiz.export.gift import write_gift
 
-        write_gift(groups, out)
+        notes = write_gift(groups, out)
     elif fmt == "markdown":
         from mlquiz.export.markdown import write_markdown
 
@@ -97,4 +99,4 @@ def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1,
         figures = write_html(groups, out)
     items = [item for _, group in groups for item in group]
     return ExportResult(out, len({i.id for i in items}), len(items),
-                        len({p.file for p in loaded.problems}), figures)
+                        len({p.file for p in loaded.problems}), figures, tuple(notes))

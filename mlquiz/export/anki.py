@@ -13,7 +13,8 @@ import html
 MODEL_ID = 1_607_392_319  # fixed forever: Anki matches note types by this id
 FIELDS = ["Question", "Answer", "Explanation", "Demo", "QuestionId"]
 CSS = (".card { font-family: sans-serif; font-size: 18px; text-align: left; } "
-       ".options { margin-top: 1em; } .demo { color: #666; font-size: 14px; }")
+       ".options { margin-top: 1em; } .demo { color: #666; font-size: 14px; } .step { margin-top: 1em; } "
+       "pre { background: #f4f4f4; padding: .5em; font-size: 15px; } td, th { padding: 0 .6em; text-align: right; }")
 
 
 def stable_id(*parts: str) -> int:
@@ -28,17 +29,44 @@ def note_guid(question_id: str, variant: int) -> str:
 
 
 def note_fields(item) -> list[str]:
-    from mlquiz.content.items import LETTERS
-
-    prompt = _html(item.prompt)
-    if item.options:
-        options = "<br>".join(f"{LETTERS[i]}) {_html(o)}" for i, o in enumerate(item.options))
-        prompt += f'<div class="options">{options}</div>'
+    prompt = _html(item.prompt) + shown_with_html(item)
+    answer = _html(item.answer_text)
+    if item.steps:
+        prompt += "".join(f'<div class="step"><b>Step {n}.</b> {_html(step.prompt)}{_options(step)}</div>'
+                          for n, step in enumerate(item.steps, 1))
+        answer = "<br>".join(f"{n}. {_html(step.answer_text)} — {_html(step.explanation)}"
+                             for n, step in enumerate(item.steps, 1))
+    else:
+        prompt += _options(item)
     demo = ""
     if item.proof_command:
         demo = html.escape(item.proof_command) + (f" → {html.escape(item.proof_value)}" if item.proof_value else "")
     variant_id = f"{item.id}#{item.variant}" if item.question.vary else item.id
-    return [prompt, _html(item.answer_text), _html(item.explanation), demo, variant_id]
+    return [prompt, answer, _html(item.explanation), demo, variant_id]
+
+
+def _options(item) -> str:
+    from mlquiz.content.items import LETTERS
+
+    if not item.options:
+        return ""
+    options = "<br>".join(f"{LETTERS[i]}) {_html(o)}" for i, o in enumerate(item.options))
+    return f'<div class="options">{options}</div>'
+
+
+def shown_with_html(item) -> str:
+    """The code (in <pre>) and the data (a table) a question shows, as HTML."""
+    parts = []
+    if item.code:
+        parts.append(f"<pre><code>{html.escape(item.code)}</code></pre>")
+    if item.figure is not None:
+        from mlquiz.charts import figure_rows
+
+        headers, rows = figure_rows(item.figure)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+        parts.append(f"<table><caption>{html.escape(item.figure.title)}</caption><tr>{head}</tr>{body}</table>")
+    return "".join(parts)
 
 
 def _html(text: str) -> str:

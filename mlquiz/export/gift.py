@@ -2,7 +2,9 @@
 
 Numeric tolerance is converted to GIFT's absolute form ``{#value:tolerance}``; the characters
 ``~ = # { } :`` and the backslash are escaped. Recall cards become essay questions whose answer is
-in the general feedback.
+in the general feedback. A question that shows code or data is written in GIFT's ``[html]`` format
+(the code in ``<pre>``, the series as a table). GIFT has no multi-step question, so a derivation
+becomes one question per step, each repeating the derivation's prompt; the export says so.
 """
 
 from __future__ import annotations
@@ -22,11 +24,22 @@ def absolute_tolerance(item) -> float:
     return max(tolerance.abs, tolerance.rel * abs(item.answer))
 
 
-def question_gift(item) -> str:
+def question_gift(item, *, title: str | None = None, context: str = "") -> str:
     q = item.question
-    title = f"{q.id}" + (f" v{item.variant + 1}" if q.vary else "")
+    if item.steps:
+        count = len(item.steps)
+        return "\n\n".join(question_gift(step, title=f"{q.id} step {n} of {count}", context=item.prompt + "\n\n"
+                                           + (_html_parts(item) if _shows(item) else ""))
+                             for n, step in enumerate(item.steps, 1))
+    title = title or f"{q.id}" + (f" v{item.variant + 1}" if q.vary else "")
     feedback = f"####{escape(item.explanation)}"
-    head = f"::{escape(title)}::{escape(item.prompt)} "
+    if _shows(item) or context:
+        import html
+
+        text = (html.escape(context, quote=False) + html.escape(item.prompt, quote=False)).replace("\n", "<br>")
+        head = f"::{escape(title)}::[html]{escape(text + (_html_parts(item) if _shows(item) else ''))} "
+    else:
+        head = f"::{escape(title)}::{escape(item.prompt)} "
     if q.type == "choice":
         body = " ".join(("=" if o == item.answer else "~") + escape(o) for o in item.options)
     elif q.type == "multi":
@@ -46,12 +59,23 @@ def question_gift(item) -> str:
     return f"{head}{{{body} {feedback}}}"
 
 
+def _shows(item) -> bool:
+    return bool(item.code) or item.question.chart is not None
+
+
+def _html_parts(item) -> str:
+    from mlquiz.export.anki import shown_with_html
+
+    return shown_with_html(item)
+
+
 def _weight(value: float) -> str:
     # Moodle accepts only its own list of percentages; 5 decimals match e.g. 33.33333
     return f"{value:.5f}".rstrip("0").rstrip(".")
 
 
-def write_gift(groups, out) -> None:
+def write_gift(groups, out) -> list[str]:
+    """Write the GIFT file; returns notes on what GIFT could not express as it is."""
     lines = []
     for bank, items in groups:
         topic = None
@@ -61,3 +85,10 @@ def write_gift(groups, out) -> None:
                 lines.append(f"$CATEGORY: mlquiz/{bank.id}/{topic}\n")
             lines.append(question_gift(item) + "\n")
     out.write_text("\n".join(lines), encoding="utf-8")
+    derivations = [item for _, items in groups for item in items if item.steps]
+    if not derivations:
+        return []
+    steps = sum(len(item.steps) for item in derivations)
+    plural = "s" if len(derivations) > 1 else ""
+    return [f"{len(derivations)} derivation{plural} written as {steps} separate questions, one per step "
+            "(GIFT has no multi-step question)"]

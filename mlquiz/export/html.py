@@ -28,6 +28,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
        background: #f4f4f4; padding: 0 .25em; border-radius: 3px; }
 figure { margin: .8rem 0; } figure svg { width: 100%; height: auto; max-width: 640px; display: block; }
 figcaption { font-size: .85rem; color: #555; }
+pre.code { background: #f6f6f6; border: 1px solid #e2e2e2; padding: .5rem .8rem; overflow-x: auto; }
+ol.steps > li { margin-bottom: .6rem; }
 @media print {
   body { max-width: none; margin: 0; font-size: 11pt; } nav { display: none; }
   article { break-inside: avoid; border-color: #bbb; } h2 { break-before: page; } h2:first-of-type { break-before: auto; }
@@ -67,11 +69,20 @@ def _article(item, figures: dict) -> str:
     parts = [f'<article id="{escape(anchor)}"><h3>{escape(q.id)}{escape(variant)}</h3>',
              f'<div class="meta">{escape(q.difficulty)} · {escape(q.type)}</div>',
              f'<div class="prompt">{escape(item.prompt)}</div>']
-    if item.options:
-        parts.append('<ol class="options">' + "".join(
-            f'<li data-letter="{LETTERS[i]}">{escape(o)}</li>' for i, o in enumerate(item.options)) + "</ol>")
-    unit = f" {escape(item.unit)}" if item.unit else ""
-    parts.append(f'<p><span class="answer">Answer:</span> {escape(item.answer_text)}{unit}</p>')
+    if item.code:
+        parts.append(f'<pre class="code"><code>{escape(item.code)}</code></pre>')
+    if item.figure is not None:
+        from mlquiz.demokit.svg import figure_svg
+
+        parts.append(f'<figure class="data">{figure_svg(item.figure)}</figure>')
+    if item.steps:
+        parts.append('<ol class="steps">' + "".join(
+            f'<li><div class="prompt">{escape(step.prompt)}</div>{_options(step)}'
+            f'<p><span class="answer">Answer:</span> {escape(step.answer_text)}{_unit(step)} — '
+            f'{escape(step.explanation)}</p></li>' for step in item.steps) + "</ol>")
+    else:
+        parts.append(_options(item))
+        parts.append(f'<p><span class="answer">Answer:</span> {escape(item.answer_text)}{_unit(item)}</p>')
     parts.append(f'<p class="explanation">{escape(item.explanation)}</p>')
     if item.proof_command:
         value = f" → <code>{escape(item.proof_value)}</code>" if item.proof_value else ""
@@ -79,6 +90,17 @@ def _article(item, figures: dict) -> str:
         parts.append(_figure(item, figures))
     parts.append("</article>")
     return "".join(parts)
+
+
+def _options(item) -> str:
+    if not item.options:
+        return ""
+    return '<ol class="options">' + "".join(
+        f'<li data-letter="{LETTERS[i]}">{escape(o)}</li>' for i, o in enumerate(item.options)) + "</ol>"
+
+
+def _unit(item) -> str:
+    return f" {escape(item.unit)}" if item.unit else ""
 
 
 def _figure(item, figures: dict) -> str:

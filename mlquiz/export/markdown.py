@@ -32,13 +32,42 @@ def write_markdown(groups, out) -> None:
             q = item.question
             variant = f" (variant {item.variant + 1})" if q.vary else ""
             lines += [f"### {q.id}{variant}", "", f"*{q.difficulty} · {q.type}*", "", md(item.prompt), ""]
-            for i, option in enumerate(item.options):
-                lines.append(f"- {LETTERS[i]}) {md(option)}")
-            if item.options:
-                lines.append("")
-            unit = f" {md(item.unit)}" if item.unit else ""
-            lines += [f"**Answer:** {md(item.answer_text)}{unit}", "", md(item.explanation), ""]
+            lines += _shown_with(item)
+            if item.steps:
+                for n, step in enumerate(item.steps, 1):
+                    lines += [f"**Step {n}.** {md(step.prompt)}", ""] + _options(step)
+                    lines += [f"*Answer:* {md(step.answer_text)}{_unit(step)} — {md(step.explanation)}", ""]
+            else:
+                lines += _options(item)
+                lines += [f"**Answer:** {md(item.answer_text)}{_unit(item)}", ""]
+            lines += [md(item.explanation), ""]
             if item.proof_command:
                 value = f" → `{item.proof_value}`" if item.proof_value else ""
                 lines += [f"Demo: `{item.proof_command}`{value}", ""]
     out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _options(item) -> list[str]:
+    lines = [f"- {LETTERS[i]}) {md(option)}" for i, option in enumerate(item.options)]
+    return lines + [""] if lines else []
+
+
+def _unit(item) -> str:
+    return f" {md(item.unit)}" if item.unit else ""
+
+
+def _shown_with(item) -> list[str]:
+    """The code and the data a question shows: fenced Python, and the series as a table."""
+    lines = []
+    if item.code:
+        fence = "````" if "```" in item.code else "```"
+        lines += [f"{fence}python", item.code, fence, ""]
+    if item.figure is not None:
+        from mlquiz.charts import figure_rows
+
+        headers, rows = figure_rows(item.figure)
+        cell = lambda text: _INLINE.sub(r"\\\1", text)  # noqa: E731  (a table cell is never a list item)
+        lines += [f"*{md(item.figure.title)}*", "", "| " + " | ".join(cell(h) for h in headers) + " |",
+                  "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows] + [""]
+    return lines
