@@ -420,3 +420,17 @@ def test_two_sessions_writing_at_once(tmp_path):
             assert befores[0] is None and befores[1] is not None, qid  # the second saw the first's card
         assert db.execute("SELECT count(*) FROM cards").fetchone()[0] == len(
             {q.id for q, _ in a_picks} | {q.id for q, _ in b_picks})
+
+
+def test_a_wrong_numeric_answer_shows_the_tolerance():
+    from types import SimpleNamespace
+
+    from mlquiz.cli.render import tolerance_note
+    from mlquiz.content.model import Tolerance
+
+    def item(kind, rel, abs_):
+        return SimpleNamespace(question=SimpleNamespace(type=kind), tolerance=Tolerance(rel, abs_))
+    assert tolerance_note(item("numeric", 0.01, 0.0)) == " (within 1%)"
+    assert tolerance_note(item("numeric", 0.0, 0.005)) == " (within ±0.005)"
+    assert tolerance_note(item("numeric", 0.0, 0.0)) == " (exactly)"
+    assert tolerance_note(item("choice", 0.01, 0.0)) == ""

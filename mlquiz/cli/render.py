@@ -209,7 +209,7 @@ class TerminalUI:
             self.out.print(f"[bold green]✓ right[/]  [dim]({escape(verdict.given)})[/]")
         else:
             self.out.print(f"[bold red]✗ wrong[/]  you said {escape(verdict.given)}; "
-                           f"the answer is [bold]{escape(item.answer_text)}[/]")
+                           f"the answer is [bold]{escape(item.answer_text)}[/]{escape(tolerance_note(item))}")
         for missed in verdict.missed:
             self.out.print(f"  [red]missed:[/] {escape(missed)}")
         for extra in verdict.extra:
@@ -308,3 +308,15 @@ def activity_chart(activity):
     text = Text(f"activity, {first} .. {last} (max {top}/day)\n")
     text.append(bars, style="green")
     return text
+
+
+def tolerance_note(item) -> str:
+    """' (within 1%)' for a numeric answer, so a candidate sees how close counts as right."""
+    tolerance = item.tolerance
+    if item.question.type != "numeric" or tolerance is None:
+        return ""
+    if tolerance.rel == 0 and tolerance.abs == 0:
+        return " (exactly)"
+    parts = [f"{tolerance.rel * 100:g}%"] if tolerance.rel else []
+    parts += [f"±{tolerance.abs:g}"] if tolerance.abs else []
+    return f" (within {' or '.join(parts)})"
