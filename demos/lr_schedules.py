@@ -90,6 +90,8 @@ META = {
         "cosine_annealing_lr": "CosineAnnealingLR's lr per epoch",
         "cosine_warm_restarts": "CosineAnnealingWarmRestarts's lr per epoch",
         "restart_epochs": "epochs at which CosineAnnealingWarmRestarts is back at base_lr (after epoch 0)",
+        "warm_restarts_T_cur": "CosineAnnealingWarmRestarts's T_cur per epoch: epochs since the last restart",
+        "warm_restarts_T_i": "CosineAnnealingWarmRestarts's T_i per epoch: the length of the current cycle",
         "linear_lr": "LinearLR's lr per epoch",
         "one_cycle_lr": "OneCycleLR's lr for steps 0 .. total_steps-1",
         "one_cycle_initial_lr": "max_lr / div_factor: OneCycleLR's first lr",
@@ -114,6 +116,8 @@ class LrSchedules:
     cosine_annealing_lr: np.ndarray
     cosine_warm_restarts: np.ndarray
     restart_epochs: tuple[int, ...]
+    warm_restarts_T_cur: np.ndarray
+    warm_restarts_T_i: np.ndarray
     linear_lr: np.ndarray
     one_cycle_lr: np.ndarray
     one_cycle_initial_lr: float
@@ -153,14 +157,21 @@ def cosine_warm_restarts(epochs, base_lr, T_0, T_mult=1, eta_min=0.0):
     T_cur starts at 0 and T_i at T_0; each step adds 1 to T_cur, and when T_cur reaches T_i it
     wraps to 0 (a restart: lr = base_lr) and T_i is multiplied by T_mult.
     """
-    lrs, T_cur, T_i = [], 0, T_0
+    T_cur, T_i = warm_restart_counters(epochs, T_0, T_mult)
+    return eta_min + (base_lr - eta_min) * (1 + np.cos(np.pi * T_cur / T_i)) / 2
+
+
+def warm_restart_counters(epochs, T_0, T_mult=1):
+    """(T_cur, T_i) per epoch, as CosineAnnealingWarmRestarts.step() updates them; int arrays (epochs,)."""
+    currents, lengths, T_cur, T_i = [], [], 0, T_0
     for _ in range(epochs):
-        lrs.append(eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2)
+        currents.append(T_cur)
+        lengths.append(T_i)
         T_cur += 1
         if T_cur >= T_i:
             T_cur -= T_i
             T_i *= T_mult
-    return np.array(lrs)
+    return np.array(currents), np.array(lengths)
 
 
 def linear_lr(epoch, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
@@ -229,11 +240,7 @@ def compute(base_lr: float = 0.1, epochs: int = 100, step_size: int = 30, gamma:
     _check_milestones(milestones)
     e = np.arange(epochs)
     warm = cosine_warm_restarts(epochs, base_lr, T_0, T_mult, eta_min)
-    restarts, T_i, start = [], T_0, 0
-    while start + T_i < epochs:
-        start += T_i
-        restarts.append(start)
-        T_i *= T_mult
+    T_cur, T_i = warm_restart_counters(epochs, T_0, T_mult)
     cycle = one_cycle_lr(np.arange(total_steps), max_lr, total_steps, pct_start, anneal_strategy, div_factor,
                          final_div_factor, three_phase)
     initial = max_lr / div_factor
@@ -244,7 +251,9 @@ def compute(base_lr: float = 0.1, epochs: int = 100, step_size: int = 30, gamma:
         exponential_lr=exponential_lr(e, base_lr, exp_gamma),
         cosine_annealing_lr=cosine_annealing_lr(e, base_lr, T_max, eta_min),
         cosine_warm_restarts=warm,
-        restart_epochs=tuple(restarts),
+        restart_epochs=tuple(int(e) for e in np.nonzero(T_cur[1:] == 0)[0] + 1),
+        warm_restarts_T_cur=T_cur,
+        warm_restarts_T_i=T_i,
         linear_lr=linear_lr(e, base_lr, start_factor, end_factor, total_iters),
         one_cycle_lr=cycle,
         one_cycle_initial_lr=initial,

@@ -130,6 +130,8 @@ def test_known_values_at_the_defaults():
     assert (cos[0], cos[50]) == pytest.approx((0.1, 0.05)) and cos[99] == pytest.approx(0.1 * (1 + math.cos(0.99 * math.pi)) / 2)
     warm = data["cosine_warm_restarts"]
     assert data["restart_epochs"] == [10, 30, 70]
+    assert (data["warm_restarts_T_cur"][45], data["warm_restarts_T_i"][45]) == (15, 40)
+    assert data["warm_restarts_T_i"][:31] == [10] * 10 + [20] * 20 + [40]
     assert [warm[e] for e in (10, 30, 70)] == pytest.approx([0.1] * 3)
     assert warm[5] == pytest.approx(0.05) and warm[20] == pytest.approx(0.05) and warm[50] == pytest.approx(0.05)
     lin = data["linear_lr"]
