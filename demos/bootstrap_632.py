@@ -54,6 +54,8 @@ META = {
         "n_test": {"type": "int", "default": 1000, "min": 100, "max": 100000,
                    "help": "fresh examples that measure each data set's true error"},
         "seed": {"type": "int", "default": 0, "min": 0, "max": 4294967295, "help": "random seed"},
+        "example": {"type": "floats", "default": "0.1,0.3,0.5", "min": 0.0, "max": 1.0,
+                    "help": "a worked example: training error, leave-one-out bootstrap error, no-information error"},
     },
     "outputs": {
         "n": "examples per data set",
@@ -76,6 +78,10 @@ META = {
         "relative_overfitting": "mean R of the .632+ estimate",
         "bias": "mean estimate - mean true error, per estimator",
         "rmse": "root mean squared difference from each data set's true error, per estimator",
+        "example_b632": "the worked example's .632 estimate: 0.368 err + 0.632 Err1",
+        "example_relative_overfitting": "the worked example's R",
+        "example_weight": "the worked example's .632+ weight w = 0.632 / (1 - 0.368 R)",
+        "example_b632plus": "the worked example's .632+ estimate",
     },
 }
 
@@ -108,6 +114,10 @@ class Bootstrap632:
     relative_overfitting: float
     bias: dict
     rmse: dict
+    example_b632: float
+    example_relative_overfitting: float
+    example_weight: float
+    example_b632plus: float
 
 
 def make_data(n: int, separation: float, rng: np.random.Generator, labels: np.ndarray | None = None):
@@ -200,8 +210,13 @@ def one_data_set(classifier: str, n: int, separation: float, n_bootstrap: int, n
 
 
 def compute(n: int = 50, classifier: str = "1-nn", separation: float = 1.0, n_bootstrap: int = 100,
-            trials: int = 50, n_test: int = 1000, seed: int = 0) -> Bootstrap632:
-    """Mean, bias and RMSE of each error estimate over ``trials`` simulated data sets."""
+            trials: int = 50, n_test: int = 1000, seed: int = 0,
+            example: tuple = (0.1, 0.3, 0.5)) -> Bootstrap632:
+    """Mean, bias and RMSE of each error estimate over ``trials`` simulated data sets, and a worked example."""
+    if len(example) != 3:
+        raise DemoInputError("--example takes three numbers: training error, Err1 and the no-information error")
+    example_err, example_err1, example_gamma = example
+    example_plus, example_r = estimate_632plus(example_err, example_err1, example_gamma)
     if classifier == "1-nn" and trials * n_bootstrap * n * n > MAX_WORK:
         raise DemoInputError(f"--trials x --n-bootstrap x n^2 is more than {MAX_WORK:,}; lower --trials to "
                              f"{max(2, MAX_WORK // (n_bootstrap * n * n))} or fewer")
@@ -232,6 +247,10 @@ def compute(n: int = 50, classifier: str = "1-nn", separation: float = 1.0, n_bo
         relative_overfitting=float(column["r"].mean()),
         bias={name: float(column[name].mean() - truth.mean()) for name in ESTIMATORS},
         rmse={name: float(np.sqrt(np.mean((column[name] - truth) ** 2))) for name in ESTIMATORS},
+        example_b632=(1.0 - OOB_WEIGHT) * example_err + OOB_WEIGHT * example_err1,
+        example_relative_overfitting=example_r,
+        example_weight=OOB_WEIGHT / (1.0 - (1.0 - OOB_WEIGHT) * example_r),
+        example_b632plus=example_plus,
     )
 
 
@@ -253,7 +272,9 @@ def render(result: Bootstrap632):
         table.add_row(names[key], f"{means[key]:.3f}", f"{result.bias[key]:+.3f}", f"{result.rmse[key]:.3f}")
     table.caption = (f"{result.trials} data sets, B = {result.n_bootstrap}; out-of-bag share "
                      f"{result.mean_oob_fraction:.3f} (exact {result.exact_oob_fraction:.3f}); "
-                     f"no-information error {result.no_information_error:.3f}")
+                     f"no-information error {result.no_information_error:.3f}; worked example: .632 = "
+                     f"{result.example_b632:.4f}, R = {result.example_relative_overfitting:.3f}, "
+                     f".632+ = {result.example_b632plus:.4f}")
     chart = bar_chart("mean estimate against the true error", ["true error"] + [names[k] for k in ESTIMATORS],
                       [result.true_error] + [means[k] for k in ESTIMATORS], value_format="{:.3f}")
     return Group(table, chart)

@@ -102,3 +102,11 @@ def test_claims_at_defaults():
     stable = registry.run_json("bootstrap-632", {"classifier": "nearest-centroid"})
     for name in ("loo_bootstrap", "b632", "b632plus", "cv10"):
         assert abs(stable["bias"][name]) < 0.015
+
+
+def test_worked_example():
+    out = b632.compute(trials=2, n_bootstrap=10, example=(0.1, 0.3, 0.5))
+    assert out.example_b632 == pytest.approx(0.368 * 0.1 + 0.632 * 0.3)
+    assert out.example_relative_overfitting == pytest.approx(0.2 / 0.4)
+    assert out.example_weight == pytest.approx(0.632 / (1 - 0.368 * 0.5))
+    assert out.example_b632plus == pytest.approx(0.1 + out.example_weight * 0.2)
