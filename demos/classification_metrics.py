@@ -10,9 +10,11 @@ that reproduce the matrix (with ``labels=range(k)``):
 - ``confusion[i][j]`` counts samples of true class i predicted as class j (rows are the truth, as
   in sklearn.metrics.confusion_matrix); for two classes ``tn, fp, fn, tp = C.ravel()``.
 - precision = tp / (tp + fp), recall = tp / (tp + fn), and F-beta = (1 + b^2) tp /
-  ((1 + b^2) tp + b^2 fn + fp), computed from the counts as sklearn >= 1.3 does. A 0/0 takes the
-  value ``zero_division``: sklearn's default "warn" gives 0 (with a warning); "nan" leaves the
-  class out of the macro and weighted averages, as sklearn does with zero_division=np.nan.
+  ((1 + b^2) tp + b^2 fn + fp), computed from the counts as sklearn >= 1.4 does, so F is 0/0 only
+  when tp = fp = fn = 0 (sklearn 1.3 with zero_division=1 also gave 1 when tp = 0, a bug fixed in
+  1.4). A 0/0 takes the value ``zero_division``: sklearn's default "warn" gives 0 (with a
+  warning); "nan" (sklearn >= 1.3, zero_division=np.nan) leaves the class out of the macro and
+  weighted averages, as sklearn does.
 - macro = unweighted mean over classes; weighted = mean weighted by support (true count); micro =
   the metric of the summed counts, which for single-label data equals the accuracy. sklearn's
   macro F1 is the mean of per-class F1 scores, not the F1 of macro precision and macro recall

@@ -252,7 +252,7 @@ def check_inputs(labels, scores, negative_copies: int = 1) -> tuple[np.ndarray, 
         raise DemoInputError("--labels must be 0 or 1 (1 is the positive class)")
     if y.sum() == 0 or y.sum() == y.size:
         raise DemoInputError("--labels needs at least one 0 and one 1: ROC-AUC is undefined for one class "
-                             "(sklearn warns and returns nan)")
+                             "(recent sklearn warns and returns nan; older versions raise)")
     if negative_copies > 1:
         repeat = np.where(y == 0, negative_copies, 1)
         y, s = np.repeat(y, repeat), np.repeat(s, repeat)
