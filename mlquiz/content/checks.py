@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from mlquiz.content.model import (
     BANK_KEYS, BANK_REQUIRED, COMMON_KEYS, COMMON_REQUIRED, DIFFICULTIES, FORMAT_VERSION, ID_PATTERN, LANG_PATTERN,
-    MAX_ID_LENGTH, MAX_VARIANTS, QUESTION_TYPES, TEMPLATE_FIELDS, TYPE_KEYS, Bank, DemoRef, Problem, Question,
+    MAX_ID_LENGTH, MAX_OPTIONS, MAX_TEXT, MAX_VARIANTS, QUESTION_TYPES, TEMPLATE_FIELDS, TYPE_KEYS, Bank, DemoRef,
+    Problem, Question,
     Tolerance, placeholder_ref,
 )
 from mlquiz.content.templates import TemplateError, placeholders
@@ -255,6 +256,10 @@ class BankChecker:
         if not isinstance(raw, list) or len(raw) < 2:
             self.report(path + ("options",), "options must be a list of at least two choices")
             return ()
+        if len(raw) > MAX_OPTIONS:
+            self.report(path + ("options",), f"{len(raw):,} options; at most {MAX_OPTIONS} (they are lettered a to "
+                                             "z): split the question")
+            return ()
         options = [self.text_value(v, path + ("options", i)) for i, v in enumerate(raw)]
         seen: set[str] = set()
         for index, option in enumerate(options):
@@ -329,9 +334,11 @@ class BankChecker:
             self.report(vpath, "vary needs at least two variants")
         for index, row in enumerate(rows):
             for name, value in row.items():
+                where = vpath + (index, name) if isinstance(raw, list) else vpath + (name,)
                 if isinstance(value, (dict, list)) or value is None:
-                    self.report(vpath + (index, name) if isinstance(raw, list) else vpath + (name,),
-                                f"vary value for {name!r} must be a number or text")
+                    self.report(where, f"vary value for {name!r} must be a number or text")
+                    return []
+                if isinstance(value, str) and not self.printable(value, where):
                     return []
         if len({tuple(sorted(r.items())) for r in rows}) != len(rows):
             self.report(vpath, "two variants are identical; make each one different")
@@ -528,7 +535,23 @@ class BankChecker:
         if not isinstance(value, str) or not value.strip():
             self.report(path + (key,), f"{key} must be non-empty text")
             return None
-        return value.strip()
+        return value.strip() if self.printable(value, path + (key,)) else None
+
+    def printable(self, text: str, path: tuple) -> bool:
+        """Text a terminal shows as written: no control characters, no more than MAX_TEXT characters."""
+        from mlquiz.safetext import describe, find_control
+
+        if len(text) > MAX_TEXT:
+            self.report(path, f"text is {len(text):,} characters; at most {MAX_TEXT:,} (a question is read on a "
+                              "screen): shorten it")
+            return False
+        found = find_control(text)
+        if found is not None:
+            index, char = found
+            self.report(path, f"text holds the control character {describe(char)} at character {index + 1}; "
+                              "remove it (control and escape characters could take over the terminal)")
+            return False
+        return True
 
     def local_text(self, data: dict, path: tuple, key: str, required: bool = True) -> dict | None:
         if key not in data:
@@ -545,7 +568,7 @@ class BankChecker:
             if not value.strip():
                 self.report(path, "text must not be empty")
                 return None
-            return {"en": value.strip()}
+            return {"en": value.strip()} if self.printable(value, path) else None
         if isinstance(value, dict):
             if "en" not in value:
                 self.report(path, "localized text needs an 'en' entry: {en: ..., zh: ...}")
@@ -556,7 +579,7 @@ class BankChecker:
                     self.report(path + (lang,), f"{lang!r} is not a language code like en, zh or pt-BR")
                 elif not isinstance(text, str) or not text.strip():
                     self.report(path + (lang,), f"the {lang} text must be non-empty text")
-                else:
+                elif self.printable(text, path + (lang,)):
                     result[lang] = text.strip()
             return result if "en" in result else None
         self.report(path, f"expected text, got {type(value).__name__}")
