@@ -32,6 +32,7 @@ def question(qid="hostile-1", **fields) -> str:
     body = {"id": qid, "topic": "hostile", "difficulty": "easy", "type": "truefalse", "prompt": "P?",
             "answer": "true", "explanation": "E."}
     body.update(fields)
+    body = {k: v for k, v in body.items() if v is not None}  # None drops a key
     lines = [f"  - id: {body.pop('id')}"] + [f"    {k}: {v}" for k, v in body.items()]
     return "\n".join(lines) + "\n"
 
@@ -108,6 +109,7 @@ def test_d2_control_characters_in_options_title_and_vary_are_rejected(tmp_path):
     assert any(":3:" in line and "U+001B (ESC)" in line for line in lines), lines
     assert sum("control character" in line for line in lines) == 2
     bank, problems = load(tmp_path, question(type="numeric", prompt="'{n}'", vary='{n: ["\\e[2J", b]}',
+                                             answer=None,
                                              answer_from="{demo: gradient-chain, key: product}").replace(
         'vary: {n: ["\\e[2J", b]}', 'vary: {n: ["\\e[2J", "b"]}'))
     assert any("control character" in line for line in one_line_problems(problems))
@@ -152,3 +154,148 @@ def test_d8_more_than_26_options_is_a_load_problem(tmp_path):
     bank, problems = load(tmp_path, question(type="choice", options=options, answer="o29"))
     assert bank is None
     assert any("at most 26" in line for line in one_line_problems(problems))
+
+
+# ----- D4, D5, D6, D7, D19: one boundary; whatever a bank file holds, it costs a Problem for that file only
+@pytest.mark.parametrize("text", [
+    "x: &r [*r]\n",  # D4a: a cycle
+    "x: &r {a: *r}\n",
+    "questions:\n  - id: x-1\n    prompt: !!int abc\n",  # D4b: PyYAML's constructors
+    "x: !!int ''\n", "x: !!float abc\n", "x: !!bool maybe\n", "x: !!int 0x\n", "x: !!float ''\n",
+    "x: 1" + "0" * 5000 + "\n",  # D4c
+    "x: 1" + "0" * 400 + "\n",  # D4d
+    "x: 1" + ":59" * 200_000 + "\n",  # D5: sexagesimal
+])
+def test_d4_d5_loader_failures_are_one_line_problems(tmp_path, text):
+    import time
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    bank, problems = load_bank_file(path)
+    assert time.perf_counter() - start < 1.0
+    assert bank is None
+    assert all(line.startswith(str(path)) for line in one_line_problems(problems))
+
+
+def test_d4_a_broken_file_in_mlquiz_banks_costs_only_itself(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("x: &r [*r]\n", encoding="utf-8")
+    monkeypatch.setenv("MLQUIZ_BANKS", str(bad))
+    for command in (["list"], ["stats"], ["export", "gift", str(tmp_path / "out.txt")]):
+        result = cli(*command)
+        assert result.exit_code == 0, result.output
+        assert "bad.yaml" in result.output and "cycle" in result.output
+
+
+@pytest.mark.parametrize("field,value", [
+    ("tolerance", "{abs: 1" + "0" * 400 + "}"),  # D4d
+    ("answer", "1" + "0" * 400),
+])
+def test_d4d_huge_integers_are_problems(tmp_path, field, value):
+    fields = {"type": "numeric", "answer": "1", field: value}
+    bank, problems = load(tmp_path, question(**fields))
+    assert bank is None and one_line_problems(problems)
+
+
+@pytest.mark.parametrize("params", [
+    "{input: '" + "9" * 5000 + "'}",  # D4e: a pair
+    "{padding: '" + "9" * 5000 + "'}",  # D4g: text parsed by the demo
+    "{input: " + "9" * 39 + "}",
+])
+def test_d4e_d4g_huge_digit_strings_in_params(tmp_path, params):
+    from mlquiz.content.verify import verify
+
+    ref = f"{{demo: conv-output-size, params: {params}, key: output.0}}"
+    path = write_bank(tmp_path, question(type="numeric", answer=None, answer_from=ref))
+    report = verify([path])
+    assert not report.ok and all("\n" not in str(p) for p in report.problems)
+    result = cli("practice", "--bank", str(path), "-t", "hostile", "-n", "1", "--no-save", input="1\n")
+    assert result.exit_code in (0, 1)
+
+
+@pytest.mark.parametrize("option,value", [("--input", "9" * 5000), ("--padding", "9" * 5000), ("--input", "²")])
+def test_d4e_d4g_huge_digit_strings_on_the_command_line(option, value):
+    result = cli("demo", "conv-output-size", option, value)
+    assert result.exit_code != 0 and "not valid" in result.output, result.output
+
+
+@pytest.mark.parametrize("key", ["output.²", "output." + "9" * 5000, "output.٣"])
+def test_d4f_odd_digits_in_keys(tmp_path, key):
+    from mlquiz.content.verify import verify
+
+    ref = f"{{demo: conv-output-size, key: '{key}'}}"
+    path = write_bank(tmp_path, question(type="numeric", answer=None, answer_from=ref))
+    report = verify([path])
+    assert not report.ok and any("no value at key" in p.message for p in report.problems), report.problems
+
+
+def test_d6_a_long_multi_answer_is_refused_quickly(tmp_path):
+    import time
+
+    options = "[" + ", ".join(f"option number {i}" for i in range(26)) + "]"
+    answer = "[" + ", ".join(f"answer text {i}" for i in range(10_000)) + "]"
+    start = time.perf_counter()
+    bank, problems = load(tmp_path, question(type="multi", options=options, answer=answer))
+    assert time.perf_counter() - start < 1.0
+    assert bank is None and len(one_line_problems(problems)) <= 3
+
+
+def test_d6_problems_per_file_are_capped(tmp_path):
+    from mlquiz.content.checks import MAX_PROBLEMS
+
+    keys = "".join(f"    unknown_key_{i}: 1\n" for i in range(5000))
+    bank, problems = load(tmp_path, question() + keys)
+    lines = one_line_problems(problems)
+    assert len(lines) == MAX_PROBLEMS + 1 and "more problems not listed" in lines[-1]
+
+
+def test_d7_size_is_checked_before_reading(tmp_path):
+    from mlquiz.content.yamlsrc import MAX_BYTES
+
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as handle:
+        handle.truncate(3 * 1024**3)  # sparse: 3 GB on paper, nothing on disk
+    # under a 1 GB address-space limit: reading the file before checking its size would fail
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30)); "
+            "from mlquiz.content.loading import load_bank_file; print(load_bank_file(__import__('pathlib').Path("
+            "sys.argv[1]))[1][0])")
+    result = subprocess.run([sys.executable, "-c", code, str(big)], capture_output=True, text=True, timeout=60)
+    assert f"at most {MAX_BYTES:,}" in result.stdout and "Traceback" not in result.stderr, result.stderr[-500:]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_d7_non_regular_files_are_refused(tmp_path, kind):
+    if kind == "fifo":
+        path = tmp_path / "fifo.yaml"
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+    else:
+        path = tmp_path / "folder.yaml"
+        path.mkdir()
+    bank, problems = load_bank_file(path)
+    assert bank is None and "not a regular file" in one_line_problems(problems)[0]
+
+
+def test_d7_a_fifo_given_with_bank_does_not_hang(tmp_path):
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "mlquiz", "list", "--bank", str(fifo)], capture_output=True,
+                            text=True, timeout=30, env={**os.environ})
+    assert result.returncode == 0 and "not a regular file" in result.stderr, result.stderr
+
+
+def test_d19_a_bad_character_after_multibyte_text_has_its_line(tmp_path):
+    text = HEADER + question(prompt="'" + "漢" * 2000 + "'") + "\n" * 7 + "# \x00\n"
+    path = tmp_path / "nul.yaml"
+    path.write_text(text, encoding="utf-8")
+    bank, problems = load_bank_file(path)
+    line = text[: text.index("\x00")].count("\n") + 1
+    assert one_line_problems(problems)[0].startswith(f"{path}:{line}:3:"), problems
+    assert "U+0000 (NUL)" in str(problems[0])
+
+
+def test_d22_a_huge_prompt_is_a_problem(tmp_path):
+    bank, problems = load(tmp_path, question(prompt="'" + "x" * 1_000_000 + "'"))
+    assert bank is None and "at most 10,000" in one_line_problems(problems)[0]

@@ -292,6 +292,8 @@ def stats_report(stats, as_json: bool) -> None:
 
     from mlquiz.safetext import terminal as escape
 
+    if stats.skipped:
+        print_problems(stats.skipped, heading="skipped")
     if as_json:
         print_json(stats.to_dict())
         return

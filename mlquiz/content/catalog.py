@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlquiz.content.model import Bank, Problem
-from mlquiz.content.loading import bank_files, load_bank_file, shipped_banks_dir, cross_bank_problems
+from mlquiz.content.loading import (
+    UnreadableFile, bank_files, cross_bank_problems, load_bank_file, read_bank_bytes, shipped_banks_dir,
+)
 from mlquiz.errors import MlquizError
 
 ENTRY_POINT_GROUP = "mlquiz.banks"
@@ -63,8 +65,8 @@ def load_cached(path: Path):
     if not cache.enabled():
         return load_bank_file(path)
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_bank_bytes(path)
+    except UnreadableFile:
         return load_bank_file(path)  # reports the problem
     key = cache.bank_key(path, raw, registry.demo_fingerprint())
     hit = cache.load_bank(key)

@@ -23,6 +23,8 @@ from mlquiz.content.model import (
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
 
+MAX_PROBLEMS = 200  # per file; the rest are counted
+
 if TYPE_CHECKING:
     from mlquiz.content.yamlsrc import Marks
 
@@ -37,6 +39,7 @@ class BankChecker:
         self.qid: str | None = None
         self.misspelled: set[tuple] = set()  # (path, key) already reported as a misspelling
         self.vary_names: set[str] = set()  # the current question's vary names
+        self.dropped = 0  # problems past MAX_PROBLEMS, counted but not kept
 
     def missing(self, path: tuple, key: str, message: str | None = None) -> None:
         """Report a missing key, unless a misspelling of it was already reported."""
@@ -44,8 +47,18 @@ class BankChecker:
             self.report(path, message or f"missing required key {key!r}")
 
     def report(self, path: tuple, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.dropped += 1  # a file with thousands of faults is not worth thousands of lines
+            return
         line, column = self.marks.at(path)
         self.problems.append(Problem(self.filename, line, column, self.qid, message))
+
+    def all_problems(self) -> list[Problem]:
+        """The problems found, with one more line saying how many were not listed."""
+        if not self.dropped:
+            return self.problems
+        return self.problems + [Problem(self.filename, 1, 1, None, f"{self.dropped:,} more problems not listed; "
+                                                                  "fix these first")]
 
     # ----- bank level
     def bank(self, data) -> Bank | None:
@@ -195,6 +208,10 @@ class BankChecker:
             self.report(path + ("answer",), "a multi answer is a non-empty list of option texts")
             return {"options": options}
         english = [o["en"] for o in options]
+        if options and len(answer) > len(options):
+            self.report(path + ("answer",), f"the answer lists {len(answer):,} options but there are only "
+                                            f"{len(options)}; list each correct option once")
+            return {"options": options}
         for index, choice in enumerate(answer):
             if options and choice not in english:
                 self.report(path + ("answer", index), f"answer {choice!r} is not among the options"
@@ -504,6 +521,9 @@ class BankChecker:
     def unknown_keys(self, data: dict, path: tuple, allowed: set[str], what: str) -> None:
         for key in data:
             if key not in allowed:
+                if len(self.problems) >= MAX_PROBLEMS:
+                    self.dropped += 1
+                    continue
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 if close and close[0] not in data:
                     self.misspelled.add((path, close[0]))
@@ -585,9 +605,12 @@ class BankChecker:
         self.report(path, f"expected text, got {type(value).__name__}")
         return None
 
-    @staticmethod
-    def suggest(word, choices) -> str:
-        if not isinstance(word, str):
+    def suggest(self, word, choices) -> str:
+        # difflib is quadratic in the word's length: bounded, and skipped once problems are no longer listed
+        if not isinstance(word, str) or len(word) > 100 or len(self.problems) >= MAX_PROBLEMS:
+            return ""
+        choices = list(choices)
+        if len(choices) > 100:
             return ""
         close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""

@@ -13,6 +13,7 @@ import difflib
 import importlib
 import importlib.util
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -175,4 +176,5 @@ _NO_KEY = object()
 
 
 def _is_index(text: str) -> bool:
-    return text.lstrip("-").isdigit()
+    # ASCII digits only (str.isdigit accepts '²', which int() refuses) and short (int() refuses 5,000 digits)
+    return re.fullmatch(r"-?[0-9]{1,18}", text) is not None

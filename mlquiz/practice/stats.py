@@ -44,10 +44,12 @@ class Stats:
     topics: list[TopicStats]
     activity: list[tuple[str, int]] = field(default_factory=list)  # (YYYY-MM-DD, reviews), oldest first
     reviews: int = 0
+    skipped: list = field(default_factory=list)  # Problems of banks that did not load
 
     def to_dict(self) -> dict:
         return {"topics": [t.to_dict() for t in self.topics], "reviews": self.reviews,
-                "activity": [{"date": d, "reviews": n} for d, n in self.activity]}
+                "activity": [{"date": d, "reviews": n} for d, n in self.activity],
+                "skipped": [p.to_dict() for p in self.skipped]}
 
 
 def compute_stats(questions, store, now: datetime) -> Stats:
@@ -89,6 +91,8 @@ def load_stats(extra_banks) -> Stats:
     loaded = catalog.load(list(extra_banks))
     store = Store(save=False)
     try:
-        return compute_stats(loaded.questions, store, scheduler.utc_now())
+        stats = compute_stats(loaded.questions, store, scheduler.utc_now())
+        stats.skipped = list(loaded.problems)
+        return stats
     finally:
         store.close()
