@@ -36,6 +36,15 @@ def terminal(text: object) -> str:
     return escape(visible(str(text)))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def typed(text: str) -> str:
+    """A line as typed, with bytes that were not UTF-8 (surrogate escapes) as U+FFFD, so it can be
+    graded, stored and printed like any other answer."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def find_control(text: str) -> tuple[int, str] | None:
     """(index, character) of the first control character in ``text``, or None."""
     match = _CONTROL.search(text)

@@ -299,3 +299,77 @@ def test_d19_a_bad_character_after_multibyte_text_has_its_line(tmp_path):
 def test_d22_a_huge_prompt_is_a_problem(tmp_path):
     bank, problems = load(tmp_path, question(prompt="'" + "x" * 1_000_000 + "'"))
     assert bank is None and "at most 10,000" in one_line_problems(problems)[0]
+
+
+# ----- D9, D10, D22, D24: one cap and one decoding for every answer
+def run_mlquiz(*args, input: bytes = b"", env=None, timeout=60):
+    return subprocess.run([sys.executable, "-m", "mlquiz", *args], input=input, capture_output=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def reviews(home=None) -> list[tuple]:
+    path = Path(home or os.environ["MLQUIZ_HOME"]) / "progress.db"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT question_id, correct, response FROM reviews ORDER BY id").fetchall()
+
+
+ANSWER_KINDS = {
+    "choice": question("ans-1", type="choice", options="[alpha, beta]", answer="beta"),
+    "multi": question("ans-1", type="multi", options="[alpha, beta, gamma]", answer="[alpha, gamma]"),
+    "numeric": question("ans-1", type="numeric", answer="0.25"),
+    "text": question("ans-1", type="text", answer="relu"),
+    "truefalse": question("ans-1"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ANSWER_KINDS))
+@pytest.mark.parametrize("huge", ["9" * 5000, "a" * 10_000_000, "1," * 3000])
+def test_d9_d22_one_input_cap_for_every_answer_type(tmp_path, kind, huge):
+    import time
+
+    from mlquiz.content.items import make_item
+    from mlquiz.practice.grading import AnswerFormatError, grade
+
+    bank, problems = load(tmp_path, ANSWER_KINDS[kind])
+    item = make_item(bank.questions[0])
+    start = time.perf_counter()
+    with pytest.raises(AnswerFormatError, match="longer than 200"):
+        grade(item, huge)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_d9_a_long_choice_answer_is_asked_again(tmp_path):
+    path = write_bank(tmp_path, ANSWER_KINDS["choice"])
+    result = run_mlquiz("practice", "--bank", str(path), "-t", "hostile", "-n", "1",
+                        input=("9" * 5000 + "\nbeta\n").encode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"longer than 200" in result.stdout and reviews()[0][1] == 1
+
+
+@pytest.mark.parametrize("encoding", [None, "utf-8:strict"])
+@pytest.mark.parametrize("kind", ["text", "numeric"])
+def test_d10_invalid_utf8_answers_are_kept(tmp_path, encoding, kind):
+    path = write_bank(tmp_path, ANSWER_KINDS[kind])
+    env = {"PYTHONIOENCODING": encoding} if encoding else {}
+    result = run_mlquiz("practice", "--bank", str(path), "-t", "hostile", "-n", "1", input=b"\xff\xfe0.25\n0.25\n",
+                        env=env)
+    stderr = result.stderr.decode()
+    assert result.returncode == 0 and "Traceback" not in stderr, stderr
+    stored = reviews()
+    assert len(stored) == 1, stored
+    # text: graded (wrong) as typed; numeric: not a number, asked again
+    assert stored[0][2] == ("\ufffd\ufffd0.25" if kind == "text" else "0.25")
+
+
+def test_d22_a_text_answer_longer_than_the_cap_is_a_bank_problem(tmp_path):
+    bank, problems = load(tmp_path, question(type="text", answer="'" + "x" * 300 + "'"))
+    assert bank is None and "cannot be typed" in one_line_problems(problems)[0]
+
+
+def test_d24_a_complex_power_is_not_called_too_large():
+    from mlquiz.content.numbers import AnswerFormatError, parse_number
+
+    with pytest.raises(AnswerFormatError, match="not a real number"):
+        parse_number("(-8)**(1/3)")

@@ -158,6 +158,10 @@ class TerminalUI:
     def __init__(self, out=None, exam: bool = False):
         self.out = out or console()
         self.exam = exam
+        try:  # bytes that are not UTF-8 arrive as surrogate escapes instead of ending the session
+            sys.stdin.reconfigure(errors="surrogateescape")
+        except (AttributeError, ValueError, OSError):
+            pass
 
     def show_question(self, item, number: int, total: int) -> None:
         from mlquiz.safetext import terminal as escape

@@ -20,6 +20,7 @@ from mlquiz.content.model import (
     Problem, Question,
     Tolerance, placeholder_ref,
 )
+from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
 
@@ -259,6 +260,11 @@ class BankChecker:
             else:
                 accept = tuple(self.text_value(v, path + ("accept", i)) for i, v in enumerate(raw))
                 accept = tuple(a for a in accept if a is not None)
+        for text in (t for entry in (answer, *accept) if entry for t in entry.values()):
+            if len(text) > MAX_INPUT:
+                self.report(path + ("answer",), f"an accepted answer of {len(text):,} characters cannot be typed: "
+                                                f"answers are at most {MAX_INPUT}; shorten it")
+                break
         return {"answer": answer, "accept": accept}
 
     def answer_recall(self, item, path, vary) -> dict:

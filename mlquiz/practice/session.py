@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mlquiz.practice import scheduler
 from mlquiz.content.model import Question
 from mlquiz.content.items import Item, make_item, shuffled
+from mlquiz.safetext import typed
 
 if TYPE_CHECKING:
     from mlquiz.practice.grading import Verdict
@@ -161,7 +162,7 @@ class Session:
         recall = item.question.type == "recall"
         revealed = False
         while True:
-            response = self.ui.ask(item, revealed)
+            response = typed(self.ui.ask(item, revealed))  # invalid UTF-8 must not cost the answer
             command = response.strip().casefold()
             if command == "?":
                 self.ui.show_hint(item)
