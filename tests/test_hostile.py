@@ -373,3 +373,162 @@ def test_d24_a_complex_power_is_not_called_too_large():
 
     with pytest.raises(AnswerFormatError, match="not a real number"):
         parse_number("(-8)**(1/3)")
+
+
+# ----- D11-D16, D25: the store
+def can_bind_mount() -> bool:
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+needs_mounts = pytest.mark.skipif(not can_bind_mount(), reason="needs unshare -m (root) for read-only bind mounts")
+
+
+def read_only_run(target: Path, *args, input: bytes = b"", env=None):
+    """``mlquiz ARGS`` with ``target`` (a file or folder) bind-mounted read-only: real EROFS, also for root."""
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, str(target), sys.executable, "-m", "mlquiz", *args],
+                          input=input, capture_output=True, timeout=60, env={**os.environ, **(env or {})})
+
+
+def practise_once(home: Path, bank: Path, answer: bytes = b"t\n", *extra):
+    return run_mlquiz("practice", "--bank", str(bank), "-t", "hostile", "-n", "1", *extra, input=answer,
+                      env={"MLQUIZ_HOME": str(home)})
+
+
+@pytest.mark.parametrize("name", ["hash#dir", "what?mode=memory", "pct%41", "space and ünïcode"])
+def test_d11_uri_characters_in_mlquiz_home_stay_in_the_path(tmp_path, name):
+    home = tmp_path / name
+    result = practise_once(home, write_bank(tmp_path))
+    assert result.returncode == 0, result.stderr.decode()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "hostile.yaml"] == [name]  # nothing written beside
+    assert len(reviews(home)) == 1
+    stats = run_mlquiz("stats", "--json", "--bank", str(tmp_path / "hostile.yaml"), env={"MLQUIZ_HOME": str(home)})
+    assert json.loads(stats.stdout)["reviews"] == 1
+
+
+def test_d12_a_failed_commit_keeps_its_own_message(tmp_path):
+    import resource
+    import signal
+
+    bank = write_bank(tmp_path, question("hostile-1"), question("hostile-2"), question("hostile-3"))
+    home = tmp_path / "h"
+    assert practise_once(home, bank).returncode == 0
+    with sqlite3.connect(home / "progress.db") as db:  # so that the next write crosses the limit below
+        db.execute("CREATE TABLE padding (x BLOB)")
+        db.execute("INSERT INTO padding VALUES (zeroblob(70000))")
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    result = subprocess.run([sys.executable, "-m", "mlquiz", "practice", "--bank", str(bank), "-t", "hostile", "-n",
+                             "3", "--new"], input=b"t\nt\n", capture_output=True, timeout=60, preexec_fn=limit,
+                            env={**os.environ, "MLQUIZ_HOME": str(home)})
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in stderr
+    assert "no transaction is active" not in stderr
+    assert "answers before this one are saved" in stderr, stderr
+    assert len(reviews(home)) == 1
+
+
+@needs_mounts
+def test_d13_a_read_only_database_is_reported_before_the_first_question(tmp_path):
+    bank = write_bank(tmp_path)
+    home = tmp_path / "h"
+    assert practise_once(home, bank).returncode == 0
+    result = read_only_run(home / "progress.db", "practice", "--bank", str(bank), "-t", "hostile", "-n", "1",
+                           input=b"t\n", env={"MLQUIZ_HOME": str(home)})
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in stderr
+    assert "cannot write progress" in stderr and "--no-save" in stderr, stderr
+    assert b"P?" not in result.stdout  # the question was never shown, so no answer was lost
+
+
+@needs_mounts
+def test_d14_a_read_only_home_can_still_be_read(tmp_path):
+    bank = write_bank(tmp_path, question("hostile-1"), question("hostile-2"))
+    home = tmp_path / "h"
+    assert practise_once(home, bank).returncode == 0
+    for leftover in ("progress.db-shm", "progress.db-wal"):
+        (home / leftover).unlink(missing_ok=True)
+    env = {"MLQUIZ_HOME": str(home), "MLQUIZ_NO_CACHE": "1"}
+    stats = read_only_run(home, "stats", "--json", "--bank", str(bank), env=env)
+    assert stats.returncode == 0, stats.stderr.decode()
+    assert json.loads(stats.stdout)["reviews"] == 1
+    again = read_only_run(home, "practice", "--bank", str(bank), "-t", "hostile", "-n", "1", "--no-save",
+                          input=b"t\n", env=env)
+    assert again.returncode == 0 and b"right" in again.stdout, again.stderr.decode()
+
+
+def future_database(home: Path) -> None:
+    from mlquiz.practice.store import Store
+
+    Store(home / "progress.db").close()
+    with sqlite3.connect(home / "progress.db") as db:
+        db.execute("INSERT INTO _mlquiz_migrations VALUES ('m002_future', datetime('now'))")
+        db.execute("ALTER TABLE cards RENAME TO cards_v2")
+        db.execute("CREATE TABLE cards (x)")
+
+
+def test_d15_a_newer_database_is_refused_when_reading_too(tmp_path):
+    home = tmp_path / "h"
+    future_database(home)
+    for command in (["stats"], ["practice", "--no-save", "-n", "1"]):
+        result = run_mlquiz(*command, input=b"q\n", env={"MLQUIZ_HOME": str(home)})
+        stderr = result.stderr.decode()
+        assert result.returncode == 1 and "Traceback" not in stderr
+        assert "newer mlquiz" in stderr, stderr
+
+
+@pytest.mark.parametrize("damage", ["card = '{not json'", "card = '[1]'", "card = '{\"due\": 3}'",
+                                    "card = x'00ff'", "due = 'soon'"])
+def test_d16_damaged_card_rows_are_reported_not_tracebacks(tmp_path, damage):
+    bank = write_bank(tmp_path)
+    home = tmp_path / "h"
+    assert practise_once(home, bank).returncode == 0
+    with sqlite3.connect(home / "progress.db") as db:
+        db.execute("UPDATE cards SET due = '2000-01-01T00:00:00+00:00'")  # due now, so practice asks it
+        db.execute(f"UPDATE cards SET {damage}")
+    stats = run_mlquiz("stats", "--bank", str(bank), env={"MLQUIZ_HOME": str(home)})
+    out = (stats.stdout + stats.stderr).decode()
+    assert stats.returncode == 0 and "Traceback" not in out and "damaged card rows" in out, out
+    result = practise_once(home, bank)
+    out = (result.stdout + result.stderr).decode()
+    assert result.returncode == 0 and "Traceback" not in out, out
+    assert len(reviews(home)) == 2  # the answer was stored, with a fresh card
+
+
+def test_d16_a_missing_table_is_reported(tmp_path):
+    bank = write_bank(tmp_path)
+    home = tmp_path / "h"
+    assert practise_once(home, bank).returncode == 0
+    with sqlite3.connect(home / "progress.db") as db:
+        db.execute("DROP TABLE reviews")
+    for command in (["stats"], ["practice", "--bank", str(bank), "-t", "hostile", "-n", "1"]):
+        result = run_mlquiz(*command, input=b"t\n", env={"MLQUIZ_HOME": str(home)})
+        stderr = result.stderr.decode()
+        assert result.returncode == 1 and "Traceback" not in stderr and "no table reviews" in stderr, stderr
+
+
+def test_d25_store_messages_say_what_is_wrong(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    result = practise_once(loop / "home", write_bank(tmp_path))
+    assert b"symbolic link loop" in result.stderr, result.stderr
+    home = tmp_path / "h"
+    (home / "progress.db").mkdir(parents=True)
+    result = practise_once(home, write_bank(tmp_path))
+    assert b"is a folder, not a progress database" in result.stderr, result.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_mlquiz("stats", env={"MLQUIZ_HOME": str(blocker / "home")})
+    assert result.returncode == 0 and b"is a file, not a folder" in result.stderr, result.stderr
+
+
+def test_d25_a_disk_io_error_says_the_disk_may_be_full():
+    from mlquiz.practice.store import _explain
+
+    assert "may be full" in _explain("db", sqlite3.OperationalError("disk I/O error"))

@@ -298,6 +298,7 @@ def stats_report(stats, as_json: bool) -> None:
 
     if stats.skipped:
         print_problems(stats.skipped, heading="skipped")
+    print_problems(stats.notes, heading="warning")
     if as_json:
         print_json(stats.to_dict())
         return

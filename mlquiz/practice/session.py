@@ -233,7 +233,7 @@ class Session:
 
     def _reviewer(self, question_id: str, rating, now: datetime):
         def apply(card_json: str | None):
-            card = scheduler.card_from_json(card_json) if card_json else scheduler.new_card(question_id, now)
+            card = scheduler.read_card(card_json) or scheduler.new_card(question_id, now)  # damaged: start anew
             updated, _log = scheduler.review(self.fsrs, card, rating, now)
             return scheduler.card_to_json(updated), updated.due.isoformat()
 
@@ -270,6 +270,8 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
         now = scheduler.utc_now()
         rng = random.Random(options.seed)
         picks = select(loaded.questions, store.cards(), store.last_results(), options, now, rng)
+        for note in filter(None, (store.warning, store.corrupt_note())):
+            ui.problem(note)
         if not picks:
             ui.problem({"new": "You have seen every matching question: try the default mode for due reviews.",
                         "mistakes": "No mistakes to review: every question you answered last was right.",
