@@ -532,3 +532,150 @@ def test_d25_a_disk_io_error_says_the_disk_may_be_full():
     from mlquiz.practice.store import _explain
 
     assert "may be full" in _explain("db", sqlite3.OperationalError("disk I/O error"))
+
+
+# ----- D17, D18, D20, D21, D27: a bad plugin or demo reference costs only itself
+DEMO_SOURCE = '''"""A plugin demo that misbehaves on purpose."""
+META = {{"title": {title!r}, "summary": "misbehaves", "topics": ["hostile"],
+        "params": {{"mode": {{"type": "text", "default": "ok", "help": "how to misbehave"}}}},
+        "outputs": {{"value": "a number", "thing": "an object"}}}}
+
+
+def compute(mode="ok"):
+    if mode == "raise":
+        raise RuntimeError("boom")
+    if mode == "nan":
+        return {{"value": float("nan"), "thing": 1}}
+    return {{"value": 1.5, "thing": object() if mode == "object" else 2}}
+
+
+def render(result):
+    return "[bold red]shout[/] [link=https://evil.example]x[/link] \\x1b]2;PWNED\\x07"
+'''
+
+
+def plugin_site(tmp_path, entry_points: str, *, init: str = "", demo_title="Boom") -> dict:
+    """A site folder holding a package ``hostile_plugin`` (a bank folder and a demo module) and an
+    installed distribution whose entry points are ``entry_points``; returns the env that uses it."""
+    site = tmp_path / "site"
+    package = site / "hostile_plugin"
+    (package / "banks").mkdir(parents=True)
+    (package / "__init__.py").write_text(init, encoding="utf-8")
+    (package / "boom.py").write_text(DEMO_SOURCE.format(title=demo_title), encoding="utf-8")
+    info = site / "hostile_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hostile-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(entry_points)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+def commands_work(env, *commands):
+    for command in commands:
+        result = run_mlquiz(*command, input=b"q\n", env=env)
+        stderr = result.stderr.decode()
+        assert result.returncode == 0 and "Traceback" not in stderr, (command, stderr[-800:])
+        yield command, result.stdout.decode(), stderr
+
+
+@pytest.mark.parametrize("entry_points", [
+    "[mlquiz.banks]\nmissing = no_such_pkg.banks\n",
+    "[mlquiz.demos]\nmissing = no_such_pkg.demo\n",
+    "[mlquiz.demos]\ngradient-chain = hostile_plugin.boom\n",  # clashes with a built-in demo
+])
+def test_d17_a_broken_entry_point_costs_only_itself(tmp_path, entry_points):
+    env = plugin_site(tmp_path, entry_points)
+    seen = list(commands_work(env, ["list"], ["stats"], ["practice", "-n", "1", "--no-save"],
+                              ["demo", "gradient-chain", "--json"], ["demo"]))
+    for command, _out, stderr in seen[:3]:
+        assert len([line for line in stderr.splitlines() if "entry point" in line]) == 1, (command, stderr)
+    verify = run_mlquiz("verify", env=env)
+    stdout, stderr = verify.stdout.decode(), verify.stderr.decode()
+    assert verify.returncode == 1 and "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "entry point" in errors[0], errors  # one problem, not one per demo reference
+
+
+def test_d17_bank_packages_are_found_without_running_them(tmp_path):
+    marker = tmp_path / "ran"
+    init = f"open({str(marker)!r}, 'a').write('x')\nraise RuntimeError('import me and fail')\n"
+    env = plugin_site(tmp_path, "[mlquiz.banks]\nhostile = hostile_plugin.banks\n", init=init)
+    write_bank(tmp_path / "site" / "hostile_plugin" / "banks")
+    seen = list(commands_work(env, ["list", "--json"], ["stats"]))
+    assert "hostile" in {b["id"] for b in json.loads(seen[0][1])["banks"]}
+    assert not marker.exists()
+
+
+def test_d17_verify_checks_installed_plugin_banks(tmp_path):
+    env = plugin_site(tmp_path, "[mlquiz.banks]\nhostile = hostile_plugin.banks\n")
+    write_bank(tmp_path / "site" / "hostile_plugin" / "banks", question(difficulty="trivial"))
+    result = run_mlquiz("verify", env=env)
+    assert result.returncode == 1 and b"difficulty 'trivial'" in result.stderr, result.stderr
+
+
+PLUGIN_DEMO = "[mlquiz.demos]\nboom = hostile_plugin.boom\n"
+
+
+@pytest.mark.parametrize("args", [["--mode", "raise"], ["--mode", "object", "--json"], ["--mode", "raise", "--json"]])
+def test_d18_a_failing_plugin_demo_is_one_line(tmp_path, args):
+    env = plugin_site(tmp_path, PLUGIN_DEMO)
+    result = run_mlquiz("demo", "boom", *args, env=env)
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert "bug in the demo" in stderr
+
+
+def test_d18_plugin_render_and_meta_are_text(tmp_path):
+    env = plugin_site(tmp_path, PLUGIN_DEMO, demo_title="[/] [bold]T")
+    (_, out, _), (_, listing, _) = commands_work(env, ["demo", "boom"], ["demo"])
+    assert "[bold red]shout[/]" in out and "\x1b" not in out and "[/] [bold]T" in out
+    assert "boom" in listing
+
+
+@pytest.mark.parametrize("mode,expected", [("raise", "failed in compute()"), ("object", "not JSON data"),
+                                           ("nan", "NaN")])
+def test_d18_d20_a_bad_demo_value_skips_one_question_not_the_session(tmp_path, mode, expected):
+    env = plugin_site(tmp_path, PLUGIN_DEMO)
+    bad = question("hostile-1", type="numeric", answer=None,
+                   answer_from=f"{{demo: boom, params: {{mode: {mode}}}, key: {'thing' if mode == 'object' else 'value'}}}")
+    bank = write_bank(tmp_path, bad, question("hostile-2"))
+    result = run_mlquiz("practice", "--bank", str(bank), "-t", "hostile", "-n", "2", input=b"t\n", env=env)
+    out = (result.stdout + result.stderr).decode()
+    assert result.returncode == 0 and "Traceback" not in out, out
+    assert "skipped hostile-1" in out and expected in out, out
+    assert [r[0] for r in reviews()] == ["hostile-2"]
+    verify = run_mlquiz("verify", str(bank), env=env)
+    assert verify.returncode == 1 and expected.encode() in verify.stderr and b"Traceback" not in verify.stderr
+
+
+def test_d18_a_non_json_value_never_breaks_the_cache_flush(tmp_path):
+    from mlquiz.demokit import cache
+
+    cache.put_value("fp-test", "boom", {}, "thing", object())
+    cache._flush_values("fp-test")  # ignored, not a TypeError at exit
+
+
+def test_d21_key_placeholders_use_plain_integers(tmp_path):
+    from mlquiz.content.verify import verify
+
+    q = question(type="numeric", answer=None, prompt="'n = {n}?'", vary="{n: [10, 10000]}",
+                 answer_from="{demo: bootstrap-oob, params: {n: '{n}', trials: 1}, key: 'exact_oob_by_n.{n}'}")
+    report = verify([write_bank(tmp_path, q)])
+    assert report.ok, report.problems
+
+
+def test_d27_verify_file_checks_ids_against_installed_banks(tmp_path):
+    from mlquiz.content import catalog
+
+    shipped = catalog.load([]).banks[0]
+    path = write_bank(tmp_path, question(shipped.questions[0].id), header=HEADER.replace("id: hostile", f"id: {shipped.id}"))
+    result = cli("verify", str(path))
+    assert result.exit_code == 1 and "also used" in result.output, result.output
+
+
+def test_d23_verify_has_a_total_budget(tmp_path, monkeypatch):
+    from mlquiz.content.verify import verify
+
+    monkeypatch.setenv("MLQUIZ_VERIFY_BUDGET", "0")
+    report = verify([write_bank(tmp_path, question(type="numeric", answer=None, answer_from="{demo: gradient-chain, "
+                                                   "key: product}"))])
+    assert not report.ok and any("budget" in p.message for p in report.problems)

@@ -124,6 +124,7 @@ def demo_list(as_json: bool) -> None:
     from mlquiz.safetext import terminal as escape
 
     demos = registry.all_demos()
+    print_problems([message for _name, message in registry.plugin_problems()], heading="skipped")
     if as_json:
         print_json([{"name": d.name, "title": d.title, "summary": d.summary, "topics": list(d.topics),
                      "params": [p.name for p in d.params], "outputs": list(d.outputs)} for d in demos.values()])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mlquiz.practice import scheduler
 from mlquiz.content.model import Question
 from mlquiz.content.items import Item, make_item, shuffled
+from mlquiz.errors import MlquizError
 from mlquiz.safetext import typed
 
 if TYPE_CHECKING:
@@ -138,7 +139,11 @@ class Session:
         self.summary.started = time.monotonic()
         try:
             for index, (question, variant) in enumerate(self.picks):
-                item = shuffled(make_item(question, variant, self.options.lang), self.rng)
+                try:
+                    item = shuffled(make_item(question, variant, self.options.lang), self.rng)
+                except MlquizError as exc:  # one broken demo reference costs one question, not the session
+                    self.ui.problem(f"skipped {question.id}: {exc}")
+                    continue
                 self.ui.show_question(item, index + 1, len(self.picks))
                 self.summary.answers.append(self.ask(item))
             self.ui.wait_for_end(self)
