@@ -23,7 +23,7 @@ from mlquiz.errors import DemoInputError
 OPS = ("conv", "transposed", "maxpool", "avgpool")
 POOLS = ("maxpool", "avgpool")
 TORCH_NAMES = {"conv": "Conv2d", "transposed": "ConvTranspose2d", "maxpool": "MaxPool2d", "avgpool": "AvgPool2d"}
-_PAD_PAIR = re.compile(r"^(-?\d+)(?:[xX×](-?\d+))?$")
+_PAD_PAIR = re.compile(r"^(-?[0-9]{1,9})(?:[xX×](-?[0-9]{1,9}))?$")  # sizes, not 5,000 digits
 
 
 # ---------------------------------------------------------------------------------------------

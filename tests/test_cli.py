@@ -21,8 +21,11 @@ def invoke(*args):
 
 
 def run(*args, cwd=None, env=None):
+    env = {**os.environ, **(env or {})}
+    # from another working folder, -m mlquiz would find whichever mlquiz is installed: test this checkout
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(Path(__file__).parents[1])]))
     return subprocess.run([sys.executable, "-m", "mlquiz", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
+                          cwd=cwd, env=env, timeout=120)
 
 
 def test_help_lists_every_command():

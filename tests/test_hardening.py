@@ -256,7 +256,9 @@ def test_full_disk_keeps_earlier_answers_and_says_so(tmp_path):
                             env={**os.environ, "MLQUIZ_HOME": str(home)}, preexec_fn=_limit_file_size, timeout=60)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert "full" in result.stderr or "cannot write" in result.stderr, result.stderr
+    # not just "full" anywhere: pytest's tmp_path for this test contains that word (D12)
+    assert "answers before this one are saved" in result.stderr, result.stderr
+    assert "no transaction is active" not in result.stderr
     assert reviews(home)[: len(before)] == before
 
 

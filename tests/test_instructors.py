@@ -55,8 +55,11 @@ def invoke(*args, input=None):
 
 
 def run(*args, env=None, input=None, cwd=None):
+    env = {**os.environ, **WIDE, **(env or {})}
+    # from another working folder, -m mlquiz would find whichever mlquiz is installed: test this checkout
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(ROOT)]))
     return subprocess.run([sys.executable, "-m", "mlquiz", *map(str, args)], capture_output=True, text=True,
-                          input=input, cwd=cwd, env={**os.environ, **WIDE, **(env or {})}, timeout=120)
+                          input=input, cwd=cwd, env=env, timeout=120)
 
 
 def on_path(*folders) -> dict:
@@ -784,7 +787,8 @@ def test_an_entry_point_naming_a_missing_package_is_one_line(group, command, tmp
     fake_distribution(tmp_path, f"[{group}]\nmine = instructor_cuorse.things\n")  # a typo in the package
     result = run(command, env=on_path(tmp_path))
     assert "Traceback" not in result.stderr, result.stderr[-600:]
-    assert result.returncode == 1
+    assert result.returncode == 0  # a broken plugin costs only itself (issue #12, D17): the rest is listed
+    assert "gradient-chain" in result.stdout or "gradients" in result.stdout
     assert "'instructor_cuorse.things'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 

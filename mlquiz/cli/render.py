@@ -1,4 +1,8 @@
-"""Everything the CLI prints: tables, JSON, errors. The library returns data; this draws it."""
+"""Everything the CLI prints: tables, JSON, errors. The library returns data; this draws it.
+
+Text from outside (banks, plugins, file names, the database, what was typed) goes through
+``mlquiz.safetext.terminal`` (imported as ``escape``): markup escaped, control characters shown.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ def print_json(data) -> None:
 
 def print_error(exc: Exception | str) -> None:
     """One line per problem on stderr; never a traceback."""
-    from rich.markup import escape
+    from mlquiz.safetext import terminal as escape
 
     err = console(stderr=True)
     problems = getattr(exc, "problems", None)
@@ -28,7 +32,7 @@ def print_error(exc: Exception | str) -> None:
 
 
 def print_problems(problems, *, heading: str, style: str = "yellow") -> None:
-    from rich.markup import escape
+    from mlquiz.safetext import terminal as escape
 
     err = console(stderr=True)
     for problem in problems:
@@ -46,6 +50,8 @@ def with_progress(label: str, work, *, quiet: bool = False):
 
 def bank_list(catalog, as_json: bool) -> None:
     from rich.table import Table
+
+    from mlquiz.safetext import terminal as escape
 
     banks = [
         {"id": b.id, "title": b.title, "path": b.path, "questions": len(b.questions),
@@ -69,13 +75,15 @@ def bank_list(catalog, as_json: bool) -> None:
     for column in ("bank", "title", "questions", "topics"):
         table.add_column(column, justify="right" if column == "questions" else "left")
     for bank in banks:
-        table.add_row(bank["id"], bank["title"], str(bank["questions"]),
-                      ", ".join(f"{t} ({n})" for t, n in bank["topics"].items()))
+        table.add_row(escape(bank["id"]), escape(bank["title"]), str(bank["questions"]),
+                      escape(", ".join(f"{t} ({n})" for t, n in bank["topics"].items())))
     console().print(table)
 
 
 def verify_report(report, as_json: bool) -> None:
     from rich.table import Table
+
+    from mlquiz.safetext import terminal as escape
 
     if as_json:
         print_json(report.to_dict())
@@ -88,7 +96,7 @@ def verify_report(report, as_json: bool) -> None:
         table.add_column(column, justify="left" if column == "bank" else "right", overflow="fold")
     for s in report.summaries:
         # a file that did not load has no bank id: show where it is instead
-        table.add_row(s.bank or _short_path(s.path), str(s.questions), str(s.variants), str(s.demo_checks),
+        table.add_row(escape(s.bank or _short_path(s.path)), str(s.questions), str(s.variants), str(s.demo_checks),
                       str(s.unverified), f"[red]{s.problems}[/]" if s.problems else "0")
     out = console()
     out.print(table)
@@ -113,8 +121,10 @@ def demo_list(as_json: bool) -> None:
     from rich.table import Table
 
     from mlquiz.demokit import registry
+    from mlquiz.safetext import terminal as escape
 
     demos = registry.all_demos()
+    print_problems([message for _name, message in registry.plugin_problems()], heading="skipped")
     if as_json:
         print_json([{"name": d.name, "title": d.title, "summary": d.summary, "topics": list(d.topics),
                      "params": [p.name for p in d.params], "outputs": list(d.outputs)} for d in demos.values()])
@@ -123,14 +133,13 @@ def demo_list(as_json: bool) -> None:
     table.add_column("demo", style="cyan", no_wrap=True)
     table.add_column("shows")
     for demo in demos.values():
-        table.add_row(demo.name, demo.summary)
+        table.add_row(escape(demo.name), escape(demo.summary))
     console().print(table)
 
 
 def demo_result(spec, values: dict, as_json: bool, plot: str | None = None, scenario=None) -> None:
     from mlquiz.demokit import registry
-
-    from rich.markup import escape
+    from mlquiz.safetext import terminal as escape
 
     if plot:
         from mlquiz.demokit.plot import check_target
@@ -160,9 +169,13 @@ class TerminalUI:
     def __init__(self, out=None, exam: bool = False):
         self.out = out or console()
         self.exam = exam
+        try:  # bytes that are not UTF-8 arrive as surrogate escapes instead of ending the session
+            sys.stdin.reconfigure(errors="surrogateescape")
+        except (AttributeError, ValueError, OSError):
+            pass
 
     def show_question(self, item, number: int, total: int) -> None:
-        from rich.markup import escape
+        from mlquiz.safetext import terminal as escape
         from rich.panel import Panel
 
         from mlquiz.content.items import LETTERS
@@ -185,7 +198,7 @@ class TerminalUI:
         return self.out.input(f"[bold cyan]{hints[kind]}[/] [dim](? hint · s skip · q quit)[/] > ")
 
     def problem(self, message: str) -> None:
-        from rich.markup import escape
+        from mlquiz.safetext import terminal as escape
 
         self.out.print(f"[yellow]{escape(message)}[/]")
 
@@ -193,17 +206,19 @@ class TerminalUI:
         print_problems(problems, heading="skipped")
 
     def show_hint(self, item) -> None:
-        self.out.print(f"[magenta]hint:[/] {item.hint}" if item.hint else "[dim]no hint for this one[/]")
+        from mlquiz.safetext import terminal as escape
+
+        self.out.print(f"[magenta]hint:[/] {escape(item.hint)}" if item.hint else "[dim]no hint for this one[/]")
 
     def reveal(self, item) -> None:
-        from rich.markup import escape
+        from mlquiz.safetext import terminal as escape
 
         self.out.print(f"[bold]answer:[/] {escape(item.answer_text)}")
         if not self.exam:
             self._explain(item)
 
     def show_feedback(self, item, verdict) -> None:
-        from rich.markup import escape
+        from mlquiz.safetext import terminal as escape
 
         if verdict.correct:
             self.out.print(f"[bold green]✓ right[/]  [dim]({escape(verdict.given)})[/]")
@@ -218,12 +233,19 @@ class TerminalUI:
         self.out.print("[dim](disagree with the grading? type o at the next prompt)[/]")
 
     def _explain(self, item) -> None:
-        from rich.markup import escape
+        from mlquiz.safetext import terminal as escape
+
+        from mlquiz.errors import MlquizError
 
         self.out.print(escape(item.explanation))
-        if item.proof_command:
-            value = f"  → {escape(item.proof_value)}" if item.proof_value else ""
-            self.out.print(f"[dim]see why:[/] [cyan]{escape(item.proof_command)}[/]{value}")
+        try:
+            command, shown = item.proof_command, item.proof_value
+        except MlquizError as exc:  # the answer is already saved: a broken demo only loses the "see why" line
+            self.out.print(f"[dim]see why: unavailable ({escape(exc)})[/]")
+            command = None
+        if command:
+            value = f"  → {escape(shown)}" if shown else ""
+            self.out.print(f"[dim]see why:[/] [cyan]{escape(command)}[/]{value}")
         self.out.print()
 
     def overruled(self, item, correct: bool) -> None:
@@ -240,7 +262,7 @@ class TerminalUI:
 
 
 def practice_summary(summary, exam: bool) -> None:
-    from rich.markup import escape
+    from mlquiz.safetext import terminal as escape
     from rich.table import Table
 
     out = console()
@@ -262,7 +284,7 @@ def practice_summary(summary, exam: bool) -> None:
         table.add_column(column, justify="left" if column == "topic" else "right")
     total = right_total = 0
     for topic, (n, right) in summary.by_topic().items():
-        table.add_row(topic, str(n), str(right), f"{right / n:.0%}")
+        table.add_row(escape(topic), str(n), str(right), f"{right / n:.0%}")
         total, right_total = total + n, right_total + right
     skipped = sum(1 for a in summary.answers if a.skipped)
     if total:
@@ -283,6 +305,11 @@ def stats_report(stats, as_json: bool) -> None:
     from rich.console import Group
     from rich.table import Table
 
+    from mlquiz.safetext import terminal as escape
+
+    if stats.skipped:
+        print_problems(stats.skipped, heading="skipped")
+    print_problems(stats.notes, heading="warning")
     if as_json:
         print_json(stats.to_dict())
         return
@@ -290,7 +317,7 @@ def stats_report(stats, as_json: bool) -> None:
     for column in ("topic", "questions", "seen", "accuracy", "due now", "due 7d", "recall"):
         table.add_column(column, justify="left" if column == "topic" else "right")
     for t in stats.topics:
-        table.add_row(t.topic, str(t.questions), str(t.seen),
+        table.add_row(escape(t.topic), str(t.questions), str(t.seen),
                       "-" if t.accuracy is None else f"{t.accuracy:.0%}", str(t.due_now), str(t.due_7_days),
                       "-" if t.recall_probability is None else f"{t.recall_probability:.0%}")
     console().print(Group(table, activity_chart(stats.activity)))

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlquiz.content.model import Bank, Problem
-from mlquiz.content.loading import bank_files, load_bank_file, shipped_banks_dir, cross_bank_problems
+from mlquiz.content.loading import (
+    UnreadableFile, bank_files, cross_bank_problems, load_bank_file, read_bank_bytes, shipped_banks_dir,
+)
 from mlquiz.errors import MlquizError
 
 ENTRY_POINT_GROUP = "mlquiz.banks"
@@ -29,31 +31,47 @@ class Catalog:
         return [q for bank in self.banks for q in bank.questions]
 
 
-def bank_sources(extra: list[Path]) -> list[Path]:
+def bank_sources(extra: list[Path], problems: list[Problem] | None = None) -> list[Path]:
     paths = [shipped_banks_dir()]
     env = os.environ.get("MLQUIZ_BANKS", "")
     paths += [Path(p) for p in env.split(os.pathsep) if p.strip()]
-    paths += plugin_bank_dirs()
+    paths += plugin_bank_dirs(problems)
     paths += list(extra)
     return paths
 
 
-def plugin_bank_dirs() -> list[Path]:
-    import importlib.util
-
+def plugin_bank_dirs(problems: list[Problem] | None = None) -> list[Path]:
+    """The bank folders of installed packages, found without importing them (no plugin code runs).
+    An entry point that names no module is a Problem in ``problems`` (or an error if none is given)."""
     from mlquiz.demokit import cache
+    from mlquiz.demokit.plugins import locate
 
     folders = []
     for name, module in cache.entry_points(ENTRY_POINT_GROUP):
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):  # a missing parent package raises instead of returning None
-            spec = None
-        if spec is None or not (spec.submodule_search_locations or spec.origin):
-            raise MlquizError(f"bank package {name!r}: module {module!r} not found; reinstall it")
+        found = locate(module)
+        if found is None:
+            message = f"bank package {name!r}: module {module!r} not found, so its banks are left out; reinstall it"
+            if problems is None:
+                raise MlquizError(message)
+            problems.append(plugin_problem(ENTRY_POINT_GROUP, name, message))
+            continue
         # a package's folder(s), also for a data folder without __init__.py (a namespace package, no origin)
-        folders.extend(Path(p) for p in spec.submodule_search_locations or [Path(spec.origin).parent])
+        folders.extend(Path(p) for p in found.folders or [Path(found.origin).parent])
     return folders
+
+
+def plugin_problem(group: str, name: str, message: str) -> Problem:
+    return Problem(f"entry point {group}:{name}", 1, 1, None, message)
+
+
+def plugin_problems() -> list[Problem]:
+    """Broken plugin entry points, banks and demos alike, as Problems."""
+    from mlquiz.demokit import registry
+
+    problems: list[Problem] = []
+    plugin_bank_dirs(problems)
+    return problems + [plugin_problem(registry.ENTRY_POINT_GROUP, name, message)
+                       for name, message in registry.plugin_problems()]
 
 
 def load_cached(path: Path):
@@ -63,8 +81,8 @@ def load_cached(path: Path):
     if not cache.enabled():
         return load_bank_file(path)
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_bank_bytes(path)
+    except UnreadableFile:
         return load_bank_file(path)  # reports the problem
     key = cache.bank_key(path, raw, registry.demo_fingerprint())
     hit = cache.load_bank(key)
@@ -77,9 +95,19 @@ def load_cached(path: Path):
 
 def load(extra: list[Path]) -> Catalog:
     """Every bank from every source; broken files are skipped and their problems kept."""
+    from mlquiz.demokit import registry
+
     banks: list[Bank] = []
     problems: list[Problem] = []
-    for path in bank_files(bank_sources(extra)):
+    files: list[Path] = []
+    for source in bank_sources(extra, problems):
+        try:
+            files += bank_files([source])
+        except MlquizError as exc:  # a path in MLQUIZ_BANKS or --bank that does not exist
+            problems.append(Problem(str(source), 1, 1, None, str(exc).removeprefix(f"{source}: ")))
+    problems += [plugin_problem(registry.ENTRY_POINT_GROUP, name, message)
+                 for name, message in registry.plugin_problems()]
+    for path in list({f.resolve(): f for f in files}.values()):
         bank, found = load_cached(path)
         if found or bank is None:
             problems.extend(found)

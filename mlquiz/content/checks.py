@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING
 
 from mlquiz.content.model import (
     BANK_KEYS, BANK_REQUIRED, COMMON_KEYS, COMMON_REQUIRED, DIFFICULTIES, FORMAT_VERSION, ID_PATTERN, LANG_PATTERN,
-    MAX_ID_LENGTH, MAX_STEPS, MAX_VARIANTS, QUESTION_TYPES, STEP_KEYS, STEP_TYPES, TEMPLATE_FIELDS, TYPE_KEYS, Bank,
-    CodeRef, DemoRef, Problem, Question, Tolerance, placeholder_ref,
+    MAX_ID_LENGTH, MAX_OPTIONS, MAX_STEPS, MAX_TEXT, MAX_VARIANTS, QUESTION_TYPES, STEP_KEYS, STEP_TYPES,
+    TEMPLATE_FIELDS, TYPE_KEYS, Bank, CodeRef, DemoRef, Problem, Question, Tolerance, placeholder_ref,
 )
+from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
+
+MAX_PROBLEMS = 200  # per file; the rest are counted
 
 if TYPE_CHECKING:
     from mlquiz.content.yamlsrc import Marks
@@ -37,6 +40,7 @@ class BankChecker:
         self.qid: str | None = None
         self.misspelled: set[tuple] = set()  # (path, key) already reported as a misspelling
         self.vary_names: set[str] = set()  # the current question's vary names
+        self.dropped = 0  # problems past MAX_PROBLEMS, counted but not kept
 
     def missing(self, path: tuple, key: str, message: str | None = None) -> None:
         """Report a missing key, unless a misspelling of it was already reported."""
@@ -44,8 +48,18 @@ class BankChecker:
             self.report(path, message or f"missing required key {key!r}")
 
     def report(self, path: tuple, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.dropped += 1  # a file with thousands of faults is not worth thousands of lines
+            return
         line, column = self.marks.at(path)
         self.problems.append(Problem(self.filename, line, column, self.qid, message))
+
+    def all_problems(self) -> list[Problem]:
+        """The problems found, with one more line saying how many were not listed."""
+        if not self.dropped:
+            return self.problems
+        return self.problems + [Problem(self.filename, 1, 1, None, f"{self.dropped:,} more problems not listed; "
+                                                                  "fix these first")]
 
     # ----- bank level
     def bank(self, data) -> Bank | None:
@@ -268,6 +282,10 @@ class BankChecker:
             self.report(path + ("answer",), "a multi answer is a non-empty list of option texts")
             return {"options": options}
         english = [o["en"] for o in options]
+        if options and len(answer) > len(options):
+            self.report(path + ("answer",), f"the answer lists {len(answer):,} options but there are only "
+                                            f"{len(options)}; list each correct option once")
+            return {"options": options}
         for index, choice in enumerate(answer):
             if options and choice not in english:
                 self.report(path + ("answer", index), f"answer {choice!r} is not among the options"
@@ -315,6 +333,11 @@ class BankChecker:
             else:
                 accept = tuple(self.text_value(v, path + ("accept", i)) for i, v in enumerate(raw))
                 accept = tuple(a for a in accept if a is not None)
+        for text in (t for entry in (answer, *accept) if entry for t in entry.values()):
+            if len(text) > MAX_INPUT:
+                self.report(path + ("answer",), f"an accepted answer of {len(text):,} characters cannot be typed: "
+                                                f"answers are at most {MAX_INPUT}; shorten it")
+                break
         return {"answer": answer, "accept": accept}
 
     def answer_recall(self, item, path, vary) -> dict:
@@ -328,6 +351,10 @@ class BankChecker:
             return ()
         if not isinstance(raw, list) or len(raw) < 2:
             self.report(path + ("options",), "options must be a list of at least two choices")
+            return ()
+        if len(raw) > MAX_OPTIONS:
+            self.report(path + ("options",), f"{len(raw):,} options; at most {MAX_OPTIONS} (they are lettered a to "
+                                             "z): split the question")
             return ()
         options = [self.text_value(v, path + ("options", i)) for i, v in enumerate(raw)]
         seen: set[str] = set()
@@ -403,9 +430,11 @@ class BankChecker:
             self.report(vpath, "vary needs at least two variants")
         for index, row in enumerate(rows):
             for name, value in row.items():
+                where = vpath + (index, name) if isinstance(raw, list) else vpath + (name,)
                 if isinstance(value, (dict, list)) or value is None:
-                    self.report(vpath + (index, name) if isinstance(raw, list) else vpath + (name,),
-                                f"vary value for {name!r} must be a number or text")
+                    self.report(where, f"vary value for {name!r} must be a number or text")
+                    return []
+                if isinstance(value, str) and not self.printable(value, where):
                     return []
         if len({tuple(sorted(r.items())) for r in rows}) != len(rows):
             self.report(vpath, "two variants are identical; make each one different")
@@ -584,6 +613,9 @@ class BankChecker:
     def unknown_keys(self, data: dict, path: tuple, allowed: set[str], what: str) -> None:
         for key in data:
             if key not in allowed:
+                if len(self.problems) >= MAX_PROBLEMS:
+                    self.dropped += 1
+                    continue
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 if close and close[0] not in data:
                     self.misspelled.add((path, close[0]))
@@ -615,7 +647,23 @@ class BankChecker:
         if not isinstance(value, str) or not value.strip():
             self.report(path + (key,), f"{key} must be non-empty text")
             return None
-        return value.strip()
+        return value.strip() if self.printable(value, path + (key,)) else None
+
+    def printable(self, text: str, path: tuple) -> bool:
+        """Text a terminal shows as written: no control characters, no more than MAX_TEXT characters."""
+        from mlquiz.safetext import describe, find_control
+
+        if len(text) > MAX_TEXT:
+            self.report(path, f"text is {len(text):,} characters; at most {MAX_TEXT:,} (a question is read on a "
+                              "screen): shorten it")
+            return False
+        found = find_control(text)
+        if found is not None:
+            index, char = found
+            self.report(path, f"text holds the control character {describe(char)} at character {index + 1}; "
+                              "remove it (control and escape characters could take over the terminal)")
+            return False
+        return True
 
     def local_text(self, data: dict, path: tuple, key: str, required: bool = True) -> dict | None:
         if key not in data:
@@ -632,7 +680,7 @@ class BankChecker:
             if not value.strip():
                 self.report(path, "text must not be empty")
                 return None
-            return {"en": value.strip()}
+            return {"en": value.strip()} if self.printable(value, path) else None
         if isinstance(value, dict):
             if "en" not in value:
                 self.report(path, "localized text needs an 'en' entry: {en: ..., zh: ...}")
@@ -643,15 +691,18 @@ class BankChecker:
                     self.report(path + (lang,), f"{lang!r} is not a language code like en, zh or pt-BR")
                 elif not isinstance(text, str) or not text.strip():
                     self.report(path + (lang,), f"the {lang} text must be non-empty text")
-                else:
+                elif self.printable(text, path + (lang,)):
                     result[lang] = text.strip()
             return result if "en" in result else None
         self.report(path, f"expected text, got {type(value).__name__}")
         return None
 
-    @staticmethod
-    def suggest(word, choices) -> str:
-        if not isinstance(word, str):
+    def suggest(self, word, choices) -> str:
+        # difflib is quadratic in the word's length: bounded, and skipped once problems are no longer listed
+        if not isinstance(word, str) or len(word) > 100 or len(self.problems) >= MAX_PROBLEMS:
+            return ""
+        choices = list(choices)
+        if len(choices) > 100:
             return ""
         close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""

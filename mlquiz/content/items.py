@@ -75,7 +75,7 @@ class Item:
         if proof is None or not proof.key:
             return None
         value = demo_value(proof, self.variables, cached=self.cached)
-        shown_key = fill(proof.key, {name: format_number(v) for name, v in self.variables.items()})
+        shown_key = fill(proof.key, {name: key_text(v) for name, v in self.variables.items()})
         shown = format_number(value, proof.digits) if isinstance(value, (int, float)) else value
         return f"{shown_key} = {shown}"
 
@@ -114,7 +114,7 @@ def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
     from mlquiz.demokit import cache, registry
 
     params = resolve_params(ref, variant)
-    key = fill(ref.key, {name: format_number(value) for name, value in variant.items()})
+    key = fill(ref.key, {name: key_text(value) for name, value in variant.items()})
     use_cache = cached and cache.enabled()
     if use_cache:
         value = cache.get_value(registry.demo_fingerprint(), ref.demo, params, key)
@@ -130,10 +130,17 @@ def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
     return value
 
 
+def key_text(value) -> str:
+    """A vary value as it appears in a result key: ``10000``, never the display form ``10,000``."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else format_number(value)
+
+
 def numeric_value(ref: DemoRef, variant: dict, *, cached: bool = True) -> float | int:
     value = demo_value(ref, variant, cached=cached)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DemoValueError(f"demo {ref.demo!r} key {ref.key!r} is {value!r}, not a finite number")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(min(
+            abs(value), 1e309) if isinstance(value, int) else value)):
+        shown = "NaN (or no value)" if value is None else repr(value)[:80]
+        raise DemoValueError(f"demo {ref.demo!r} key {ref.key!r} is {shown}, not a finite number")
     return value
 
 

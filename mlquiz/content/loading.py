@@ -5,9 +5,12 @@ One file's problems never stop the others from loading; ids must be unique acros
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from mlquiz.content.model import Bank, LoadResult, Problem, Question
+from mlquiz.content.yamlsrc import MAX_BYTES
 from mlquiz.errors import BankError, MlquizError
 
 def bank_files(paths: list[Path]) -> list[Path]:
@@ -74,14 +77,62 @@ def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
     return problems
 
 
+class UnreadableFile(Exception):
+    """A bank file that is not read at all: missing, not a regular file, or too large."""
+
+
+def read_bank_bytes(path: Path) -> bytes:
+    """The bytes of a bank file, checked before reading: a regular file of at most MAX_BYTES.
+
+    A FIFO or a device would block or never end, and a 3 GB file would be read whole just to be
+    refused; so the file is opened without blocking, checked with fstat, and read up to the limit.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read file: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise UnreadableFile(f"not a regular file ({_file_kind(info.st_mode)}); a bank is a .yaml file")
+    if info.st_size > MAX_BYTES:
+        os.close(fd)
+        raise UnreadableFile(f"file is {info.st_size:,} bytes; a bank may have at most {MAX_BYTES:,}; split it")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise UnreadableFile(f"cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:  # it grew while we read it
+        raise UnreadableFile(f"file is over {MAX_BYTES:,} bytes; a bank may have at most {MAX_BYTES:,}; split it")
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
 def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
+    """One bank file to a Bank and its problems. Whatever goes wrong inside becomes a Problem for this
+    file: the boundary that keeps one hostile file from stopping the others (or the command)."""
+    try:
+        return _load_bank_file(path)
+    except (Exception, RecursionError, MemoryError) as exc:
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return None, [Problem(str(path), 1, 1, None, f"cannot load this file ({detail}); if it looks like a valid "
+                                                     "bank, please report it as an mlquiz bug")]
+
+
+def _load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
     from mlquiz.content.yamlsrc import YamlProblem, load_yaml  # parsing is skipped when the cache has the bank
 
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(name, 1, 1, None, f"cannot read file: {exc.strerror}")]
+        raw = read_bank_bytes(path)
+    except UnreadableFile as exc:
+        return None, [Problem(name, 1, 1, None, str(exc))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -95,7 +146,7 @@ def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
 
     checker = BankChecker(name, marks)
     bank = checker.bank(data)
-    return bank, checker.problems
+    return bank, checker.all_problems()
 
 
 def shipped_banks_dir() -> Path:

@@ -18,6 +18,8 @@ STEP_TYPES = ("choice", "multi", "truefalse", "numeric", "text")  # graded kinds
 MAX_STEPS = 12  # a derivation longer than this is several questions
 DIFFICULTIES = ("easy", "medium", "hard")
 MAX_VARIANTS = 1000  # a vary table beyond this is a mistake (or an attack), not a question
+MAX_OPTIONS = 26  # options are lettered a to z, in practice and in every export
+MAX_TEXT = 10_000  # characters in one text field: the longest shipped one has 642; a screen holds ~2,000
 DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
 
 BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}

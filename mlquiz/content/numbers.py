@@ -99,7 +99,10 @@ def _evaluate(node: ast.AST, depth: int) -> float:
                 return left / right
             if abs(right) > MAX_EXPONENT:
                 raise AnswerFormatError(f"an exponent above {MAX_EXPONENT} is out of range")
-            return _bounded(float(left) ** float(right))
+            power = float(left) ** float(right)
+            if isinstance(power, complex):
+                raise AnswerFormatError("a negative number to a fractional power is not a real number")
+            return _bounded(power)
         except ZeroDivisionError:
             raise AnswerFormatError("division by zero") from None
         except OverflowError:

@@ -7,13 +7,17 @@ demo; here every variant of every question is made concrete, which runs each dem
 from __future__ import annotations
 
 import math
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlquiz.content.model import LoadResult, Problem, Question
-from mlquiz.content.loading import load_banks, shipped_banks_dir
+from mlquiz.content.loading import cross_bank_problems, load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
 from mlquiz.content.lint import lint_bank, lint_banks
+
+VERIFY_BUDGET = 120.0  # seconds in all; the shipped banks take ~3, a bank that needs more is too expensive
 
 
 @dataclass
@@ -49,22 +53,46 @@ class Report:
         }
 
 
+def budget_seconds() -> float:
+    """verify's total time budget: ``MLQUIZ_VERIFY_BUDGET`` seconds, else VERIFY_BUDGET."""
+    try:
+        return max(0.0, float(os.environ.get("MLQUIZ_VERIFY_BUDGET", VERIFY_BUDGET)))
+    except ValueError:
+        return VERIFY_BUDGET
+
+
 def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=None) -> Report:
-    """Validate and recompute the banks under ``paths`` (default: the shipped banks)."""
+    """Validate and recompute the banks under ``paths`` (default: the shipped banks and installed
+    plugins' banks). Files named by ``paths`` are also checked against every other loaded bank's ids."""
+    from mlquiz.content import catalog
+
     shipped = paths is None
-    result: LoadResult = load_banks(paths if paths is not None else [shipped_banks_dir()])
+    plugin_problems: list[Problem] = []
+    if shipped:
+        plugin_problems = catalog.plugin_problems()
+        paths = [shipped_banks_dir(), *catalog.plugin_bank_dirs([])]
+    result: LoadResult = load_banks(paths)
     summaries = {f: BankSummary(f, None) for f in result.files}
-    problems = list(result.problems)
+    problems = list(result.problems) + plugin_problems
+    if not shipped:
+        problems.extend(installed_clashes(result))
     warnings: list[Problem] = []
+    deadline = time.monotonic() + budget_seconds()
     for bank in result.banks:
         summary = summaries[bank.path]
         summary.bank = bank.id
         summary.questions = len(bank.questions)
         items: dict[str, list] = {}
         for question in bank.questions:
+            if time.monotonic() > deadline:
+                problems.append(Problem(question.file, question.line, 1, question.id,
+                                        f"verify stopped here: its {budget_seconds():g} s budget is spent, so this "
+                                        "and the questions after it were not checked; use fewer or cheaper variants "
+                                        "(or set MLQUIZ_VERIFY_BUDGET)"))
+                break
             if progress:
                 progress(question)
-            found, checks, unverified, items[question.id] = check_question(question)
+            found, checks, unverified, items[question.id] = check_question(question, deadline)
             problems.extend(found)
             summary.variants += question.variant_count
             summary.demo_checks += checks
@@ -85,7 +113,17 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
     return Report(list(summaries.values()), problems, warnings)
 
 
-def check_question(question: Question) -> tuple[list[Problem], int, bool, list]:
+def installed_clashes(result: LoadResult) -> list[Problem]:
+    """Problems of the verified files against every other bank that practice would load with them
+    (shipped, MLQUIZ_BANKS, plugins): an id they share would make practice skip one of them."""
+    from mlquiz.content import catalog
+
+    mine = {Path(f).resolve() for f in result.files}
+    others = [b for b in load_banks(catalog.bank_sources([], [])).banks if Path(b.path).resolve() not in mine]
+    return [p for p in cross_bank_problems(others + result.banks) if Path(p.file).resolve() in mine]
+
+
+def check_question(question: Question, deadline: float | None = None) -> tuple[list[Problem], int, bool, list]:
     """Make every variant concrete; returns (problems, demo values checked, unverified literal?, items)."""
     from mlquiz.content.items import DemoValueError, demo_value, make_item
     from mlquiz.content.templates import TemplateError
@@ -102,6 +140,10 @@ def check_question(question: Question) -> tuple[list[Problem], int, bool, list]:
             + sum(step.answer_from is not None for step in question.steps))
     for variant in range(question.variant_count):
         where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
+        if deadline is not None and time.monotonic() > deadline:
+            report(f"verify's time budget ran out at variant {variant + 1} of {question.variant_count}; the rest "
+                   "were not checked")
+            break
         try:
             item = make_item(question, variant, cached=False)
             item.proof_command, item.proof_value, item.figure  # worked out lazily: make them run here

@@ -17,6 +17,9 @@ MAX_NODES = 1_000_000  # values after alias expansion (a 10,000-question bank ha
 MAX_DEPTH = 50  # a bank needs ~6 levels; deeper nesting is hostile or a mistake
 MAX_FLOW_DEPTH = 100  # checked on the raw text before libyaml's recursive parser sees it
 MAX_INDENT = 400  # columns of leading spaces and "- " markers; likewise
+# characters in one unquoted number: PyYAML builds YAML 1.1 integers (1:59:59 is base 60, 0b1010 binary)
+# with quadratic big-int arithmetic, and past 4,300 digits Python refuses them; a bank needs ~20
+MAX_NUMBER_CHARS = 40
 
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s]")  # only a file with an anchor can hold aliases
@@ -26,6 +29,10 @@ SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "
 
 
 _STR = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# what YAML may hold at all (its "printable" set); libyaml reports anything else at a byte offset,
+# so we find it first and give its line and column in characters
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass
@@ -57,6 +64,7 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
 
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"file is {len(text):,} characters; a bank may have at most {MAX_BYTES:,}; split it")
+    _check_characters(text)
     _check_flow_depth(text)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_class(text)
@@ -85,26 +93,46 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
         loader.dispose()
 
 
+def _check_characters(text: str) -> None:
+    from mlquiz.safetext import describe
+
+    bad = _NOT_YAML.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise YamlProblem(f"character {describe(bad.group())} is not allowed in a bank; remove it", line, column)
+
+
+_IN_PROGRESS = -1
+
+
 def _check_expanded_size(root) -> None:
-    """Refuse an alias bomb before expanding it: sizes are summed per distinct node, memoised."""
+    """Refuse an alias bomb before expanding it: sizes are summed per distinct node, memoised.
+    An alias inside the value it names (``x: &r [*r]``) is a cycle, refused too."""
     import yaml
 
     sizes: dict[int, int] = {}
 
-    def size(node) -> int:
+    def size(node, depth: int) -> int:
         known = sizes.get(id(node))
+        if known == _IN_PROGRESS:
+            raise YamlProblem("an alias refers to the value that contains it (a cycle); write the values out",
+                              *_pos(node.start_mark))
         if known is not None:
             return known
+        if depth > MAX_DEPTH:
+            raise YamlProblem(f"values nested more than {MAX_DEPTH} deep", *_pos(node.start_mark))
+        sizes[id(node)] = _IN_PROGRESS
         if isinstance(node, yaml.MappingNode):
-            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
         elif isinstance(node, yaml.SequenceNode):
-            total = 1 + sum(size(child) for child in node.value)
+            total = 1 + sum(size(child, depth + 1) for child in node.value)
         else:
             total = 1
         sizes[id(node)] = total = min(total, MAX_NODES + 1)
         return total
 
-    if size(root) > MAX_NODES:
+    if size(root, 0) > MAX_NODES:
         raise YamlProblem(f"the file expands to more than {MAX_NODES:,} values (an alias bomb?); write the values out",
                           *_pos(root.start_mark))
 
@@ -159,10 +187,17 @@ class _Builder:
             return node.value  # most scalars in a bank are text: skip the constructor's bookkeeping
         if node.tag not in SCALAR_TAGS:
             raise self._bad_tag(node)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            raise YamlProblem(f"a number of {len(node.value):,} characters; at most {MAX_NUMBER_CHARS} (quote it "
+                              "to make it text)", *_pos(node.start_mark))
         try:
             return self.loader.yaml_constructors[node.tag](self.loader, node)
         except yaml.YAMLError as exc:
             raise YamlProblem(f"cannot read value: {getattr(exc, 'problem', exc)}", *_pos(node.start_mark)) from None
+        except Exception:  # PyYAML's constructors raise ValueError, IndexError, KeyError for !!int abc and the like
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise YamlProblem(f"{node.value[:40]!r} is not a valid {kind}; write one, or drop the !!{kind} tag",
+                              *_pos(node.start_mark)) from None
 
     def _mapping(self, node, path: tuple, depth: int) -> dict:
         import yaml

@@ -79,7 +79,11 @@ _dirty: set[str] = set()  # fingerprints whose values changed in this process
 
 def _flush_values(demo_fingerprint: str) -> None:
     entries = _values(demo_fingerprint)
-    _write(_values_path(), json.dumps({"fingerprint": demo_fingerprint, "entries": entries}).encode())
+    try:
+        data = json.dumps({"fingerprint": demo_fingerprint, "entries": entries}, allow_nan=False).encode()
+    except (TypeError, ValueError):  # a value that is not JSON data: keep the old file rather than crash at exit
+        return
+    _write(_values_path(), data)
 
 
 ENTRY_POINT_GROUPS = ("mlquiz.banks", "mlquiz.demos")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import importlib
-import importlib.util
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,7 +30,13 @@ def builtin_demo_dirs() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def demo_sources() -> dict[str, tuple[str, Path]]:
-    """Every demo's CLI name -> (module, source file), found without reading any of them."""
+    """Every demo's CLI name -> (module, source file), found without reading any of them.
+
+    A broken plugin entry point (a missing module, a name that clashes) costs only that demo: it is
+    left out and described in ``plugin_problems()``.
+    """
+    from mlquiz.demokit.plugins import locate
+
     sources: dict[str, tuple[str, Path]] = {}
     for folder in builtin_demo_dirs():
         for path in sorted(folder.glob("*.py")):
@@ -38,15 +44,29 @@ def demo_sources() -> dict[str, tuple[str, Path]]:
                 sources[path.stem.replace("_", "-")] = (f"mlquiz.demos.{path.stem}", path)
     for name, module in _plugin_modules():
         if name in sources:
-            raise MlquizError(f"plugin demo {name!r} ({module}) clashes with a demo of the same name; rename it")
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):  # a missing parent package raises instead of returning None
-            spec = None
-        if spec is None or not spec.origin:
-            raise MlquizError(f"plugin demo {name!r}: module {module!r} cannot be found; reinstall its package")
-        sources[name] = (module, Path(spec.origin))
+            _problem(name, f"plugin demo {name!r} ({module}) clashes with a demo of the same name and is left out; "
+                           "rename it")
+            continue
+        found = locate(module)
+        if found is None or not found.origin:
+            _problem(name, f"plugin demo {name!r}: module {module!r} cannot be found and is left out; reinstall its "
+                           "package")
+            continue
+        sources[name] = (module, Path(found.origin))
     return sources
+
+
+_problems: dict[str, str] = {}  # demo name -> why it is left out
+
+
+def _problem(name: str, message: str) -> None:
+    _problems.setdefault(name, message)
+
+
+def plugin_problems() -> list[tuple[str, str]]:
+    """(demo name, one-line message) for every plugin demo that was left out."""
+    demo_sources()
+    return sorted(_problems.items())
 
 
 _specs: dict[str, DemoSpec] | None = None  # parsed metadata, filled from the disk cache first
@@ -93,8 +113,15 @@ def _plugin_modules() -> list[tuple[str, str]]:
 
 
 def all_demos() -> dict[str, DemoSpec]:
-    """Every demo by CLI name, built-in ones first, in name order (reads every demo's metadata)."""
-    return {name: _spec(name) for name in demo_sources()}
+    """Every demo by CLI name, built-in ones first, in name order (reads every demo's metadata).
+    A demo whose metadata cannot be read is left out and described in ``plugin_problems()``."""
+    demos = {}
+    for name in demo_sources():
+        try:
+            demos[name] = _spec(name)
+        except MlquizError as exc:
+            _problem(name, f"{exc} (left out)")
+    return demos
 
 
 def get_demo(name: str) -> DemoSpec:
@@ -107,15 +134,40 @@ def get_demo(name: str) -> DemoSpec:
     raise UnknownDemoError(f"unknown demo {name!r}{hint}")
 
 
+class DemoFailed(MlquizError):
+    """A demo's own code raised: a bug in that demo, reported in one line so it costs only itself."""
+
+
+def _contained(spec: DemoSpec, what: str, call):
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # numpy's RuntimeWarnings are not for the candidate's screen
+            warnings.simplefilter("ignore")
+            return call(importlib.import_module(spec.module))
+    except MlquizError:
+        raise
+    except (Exception, RecursionError) as exc:  # MemoryError included; KeyboardInterrupt is not
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise DemoFailed(f"demo {spec.name!r} failed in {what} ({detail}); this is a bug in the demo "
+                         f"({spec.module}): please report it to its author") from None
+
+
 def compute(spec: DemoSpec, values: dict[str, object]):
     """Run a demo's compute() with already-resolved parameter values."""
-    module = importlib.import_module(spec.module)
-    return module.compute(**values)
+    return _contained(spec, "compute()", lambda module: module.compute(**values))
 
 
 def render(spec: DemoSpec, result):
-    module = importlib.import_module(spec.module)
-    return module.render(result)
+    """A demo's render(result); text it returns is shown as text (no markup, controls visible)."""
+    from mlquiz.safetext import visible
+
+    shown = _contained(spec, "render()", lambda module: module.render(result))
+    if isinstance(shown, str):
+        from rich.text import Text
+
+        return Text(visible(shown))
+    return shown
 
 
 def figure(spec: DemoSpec, result):
@@ -137,7 +189,10 @@ def to_jsonable(value):
         return to_jsonable(value.tolist())
     if isinstance(value, float) and not math.isfinite(value):
         return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise DemoFailed(f"a demo result holds a {type(value).__name__}, which is not JSON data (numbers, text, lists, "
+                     "mappings, arrays); this is a bug in the demo")
 
 
 @lru_cache(maxsize=1024)
@@ -185,4 +240,5 @@ _NO_KEY = object()
 
 
 def _is_index(text: str) -> bool:
-    return text.lstrip("-").isdigit()
+    # ASCII digits only (str.isdigit accepts '²', which int() refuses) and short (int() refuses 5,000 digits)
+    return re.fullmatch(r"-?[0-9]{1,18}", text) is not None

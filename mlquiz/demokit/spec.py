@@ -33,7 +33,7 @@ from mlquiz.errors import DemoInputError, MlquizError
 
 PARAM_TYPES = ("int", "float", "flag", "choice", "choices", "pair", "floats", "matrix", "text")
 MAX_FLOATS = 256  # explicit inputs are for worked examples a person computes by hand, not data sets
-_PAIR = re.compile(r"^\s*(-?\d+)\s*(?:[xX×]\s*(-?\d+)\s*)?$")
+_PAIR = re.compile(r"^\s*(-?[0-9]{1,9})\s*(?:[xX×]\s*(-?[0-9]{1,9})\s*)?$")  # ASCII digits, a size, not 5,000 digits
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,11 @@ class Param:
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise self._bad(value, "a whole number")
             try:
-                number = int(value) if not isinstance(value, str) else int(value.strip().replace("_", ""))
-            except (TypeError, ValueError):
+                text = value.strip().replace("_", "") if isinstance(value, str) else None
+                if text is not None and not re.fullmatch(r"[+-]?[0-9]{1,18}", text):  # not 5,000 digits, not '²'
+                    raise ValueError(text)
+                number = int(value) if text is None else int(text)
+            except (TypeError, ValueError, OverflowError):
                 raise self._bad(value, "a whole number") from None
             return self._in_range(number)
         if kind == "float":
@@ -88,7 +91,7 @@ class Param:
                 raise self._bad(value, "a number")
             try:
                 number = float(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1.8e308
                 raise self._bad(value, "a number") from None
             if not math.isfinite(number):
                 raise self._bad(value, "a finite number")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from mlquiz.content.items import LETTERS, Item
-from mlquiz.content.numbers import AnswerFormatError, parse_number
+from mlquiz.content.numbers import MAX_INPUT, AnswerFormatError, parse_number
 
 __all__ = ["AnswerFormatError", "Verdict", "grade", "parse_number", "choose", "parse_bool", "normalize_text"]
 
@@ -35,6 +35,8 @@ def normalize_text(text: str) -> str:
 def grade(item: Item, response: str) -> Verdict:
     """Grade one response. Raises AnswerFormatError for input that is not an answer at all."""
     kind = item.question.type
+    if len(response) > MAX_INPUT:  # one cap for every type: an answer is a number or a short phrase
+        raise AnswerFormatError(f"that is longer than {MAX_INPUT} characters; type just the answer")
     if kind == "numeric":
         value = parse_number(response)
         tolerance = item.tolerance
@@ -95,7 +97,7 @@ def parse_letters(text: str, count: int, *, single: bool) -> list[int]:
         raise AnswerFormatError(f"answer with a letter from a to {valid[-1]}" + ("" if single else ", e.g. a,c"))
     indexes = []
     for token in tokens:
-        index = int(token) - 1 if token.isdigit() else valid.find(token)
+        index = (int(token) - 1 if len(token) <= 3 else count) if token.isdigit() else valid.find(token)
         if not 0 <= index < count:
             raise AnswerFormatError(f"{token!r} is not an option; use a to {valid[-1]}")
         indexes.append(index)

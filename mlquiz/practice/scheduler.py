@@ -68,6 +68,16 @@ def card_from_json(text: str):
     return Card.from_json(text)
 
 
+def read_card(text: str | None):
+    """The card stored as ``text``, or None when there is none or it is damaged."""
+    if not text:
+        return None
+    try:
+        return card_from_json(text)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def _require_utc(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() != timedelta(0):
         raise ValueError(f"scheduling needs a UTC-aware datetime, got {now!r}")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from mlquiz.practice import scheduler
 from mlquiz.content.model import Question
 from mlquiz.content.items import Item, make_item, shuffled
+from mlquiz.errors import MlquizError
+from mlquiz.safetext import typed
 
 if TYPE_CHECKING:
     from mlquiz.practice.grading import Verdict
@@ -137,7 +139,11 @@ class Session:
         self.summary.started = time.monotonic()
         try:
             for index, (question, variant) in enumerate(self.picks):
-                item = shuffled(make_item(question, variant, self.options.lang), self.rng)
+                try:
+                    item = shuffled(make_item(question, variant, self.options.lang), self.rng)
+                except MlquizError as exc:  # one broken demo reference costs one question, not the session
+                    self.ui.problem(f"skipped {question.id}: {exc}")
+                    continue
                 self.ui.show_question(item, index + 1, len(self.picks))
                 self.summary.answers.append(self.ask(item))
             self.ui.wait_for_end(self)
@@ -161,7 +167,7 @@ class Session:
         recall = item.question.type == "recall"
         revealed = False
         while True:
-            response = self.ui.ask(item, revealed)
+            response = typed(self.ui.ask(item, revealed))  # invalid UTF-8 must not cost the answer
             command = response.strip().casefold()
             if command == "?":
                 self.ui.show_hint(item)
@@ -232,7 +238,7 @@ class Session:
 
     def _reviewer(self, question_id: str, rating, now: datetime):
         def apply(card_json: str | None):
-            card = scheduler.card_from_json(card_json) if card_json else scheduler.new_card(question_id, now)
+            card = scheduler.read_card(card_json) or scheduler.new_card(question_id, now)  # damaged: start anew
             updated, _log = scheduler.review(self.fsrs, card, rating, now)
             return scheduler.card_to_json(updated), updated.due.isoformat()
 
@@ -269,6 +275,8 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
         now = scheduler.utc_now()
         rng = random.Random(options.seed)
         picks = select(loaded.questions, store.cards(), store.last_results(), options, now, rng)
+        for note in filter(None, (store.warning, store.corrupt_note())):
+            ui.problem(note)
         if not picks:
             ui.problem({"new": "You have seen every matching question: try the default mode for due reviews.",
                         "mistakes": "No mistakes to review: every question you answered last was right.",

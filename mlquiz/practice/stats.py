@@ -44,10 +44,13 @@ class Stats:
     topics: list[TopicStats]
     activity: list[tuple[str, int]] = field(default_factory=list)  # (YYYY-MM-DD, reviews), oldest first
     reviews: int = 0
+    skipped: list = field(default_factory=list)  # Problems of banks that did not load
+    notes: list = field(default_factory=list)  # what the store could not read, in a sentence each
 
     def to_dict(self) -> dict:
         return {"topics": [t.to_dict() for t in self.topics], "reviews": self.reviews,
-                "activity": [{"date": d, "reviews": n} for d, n in self.activity]}
+                "activity": [{"date": d, "reviews": n} for d, n in self.activity],
+                "skipped": [p.to_dict() for p in self.skipped], "warnings": list(self.notes)}
 
 
 def compute_stats(questions, store, now: datetime) -> Stats:
@@ -62,11 +65,15 @@ def compute_stats(questions, store, now: datetime) -> Stats:
     fsrs = scheduler.make_scheduler()
     week = (now + timedelta(days=7)).isoformat()
     for qid, (stored_topic, card_json, due) in store.cards().items():
+        card = scheduler.read_card(card_json)
+        if card is None:
+            store.corrupt.append(qid)
+            continue
         stats = entry(topic_of.get(qid, stored_topic))
         stats.seen += 1
         stats.due_now += due <= now.isoformat()
         stats.due_7_days += due <= week
-        stats.recall_sum += scheduler.recall_probability(fsrs, scheduler.card_from_json(card_json), now)
+        stats.recall_sum += scheduler.recall_probability(fsrs, card, now)
     rows = store.db.execute("SELECT question_id, topic, count(correct), coalesce(sum(correct), 0) FROM reviews "
                             "GROUP BY question_id")
     for qid, stored_topic, graded, correct in rows:
@@ -83,12 +90,22 @@ def compute_stats(questions, store, now: datetime) -> Stats:
 
 
 def load_stats(extra_banks) -> Stats:
+    import sqlite3
+
     from mlquiz.content import catalog
+    from mlquiz.errors import StoreError
     from mlquiz.practice.store import Store
 
     loaded = catalog.load(list(extra_banks))
     store = Store(save=False)
     try:
-        return compute_stats(loaded.questions, store, scheduler.utc_now())
+        try:
+            stats = compute_stats(loaded.questions, store, scheduler.utc_now())
+        except sqlite3.DatabaseError as exc:  # a damaged page, a table edited by hand
+            raise StoreError(f"{store.path}: the progress database cannot be read ({exc}); it has been left "
+                             "untouched") from None
+        stats.skipped = list(loaded.problems)
+        stats.notes = [n for n in (store.warning, store.corrupt_note()) if n]
+        return stats
     finally:
         store.close()

@@ -76,42 +76,92 @@ class Store:
     def __init__(self, path: Path | str | None = None, *, save: bool = True):
         self.path = Path(path) if path is not None else default_path()
         self.save = save
+        self.warning: str | None = None  # set when reading found no usable progress folder
+        self.corrupt: list[str] = []  # question ids of card rows that could not be used
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         where = str(self.path)
+        if self.path.is_dir():
+            raise StoreError(f"{where}: is a folder, not a progress database; move it aside, or set MLQUIZ_HOME to "
+                             "another folder")
         if not self.save and not self.path.exists():
+            problem = _folder_problem(self.path.parent)
+            if problem:
+                self.warning = f"{problem}; no progress can be read from {self.path.parent}"
             db = sqlite3.connect(":memory:")
             self._migrate(db)
             return db
         try:
             if self.save:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    reason = _folder_problem(self.path.parent) or exc.strerror
+                    raise StoreError(f"{where}: cannot create the progress folder ({reason}); set "
+                                     "MLQUIZ_HOME to a writable folder, or use --no-save") from None
             if not _looks_like_sqlite(self.path):
                 raise sqlite3.DatabaseError("file is not a database")
-            uri = f"file:{self.path}" + ("" if self.save else "?mode=ro")
-            db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails on a file that is not SQLite
+            db = self._connect(read_only=not self.save)
             if self.save:
                 _enable_wal(db)
                 self._migrate(db)
+                self._check_schema(db)
+                self._check_writable(db)
             else:
+                self._check_version(db)
                 self._check_schema(db)
         except OSError as exc:
-            raise StoreError(f"{where}: cannot create the progress folder ({exc.strerror}); set MLQUIZ_HOME to a "
-                             "writable folder, or use --no-save") from None
+            raise StoreError(f"{where}: cannot read the progress database ({exc.strerror}); set MLQUIZ_HOME to a "
+                             "usable folder") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(where, exc)) from None
         return db
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        db.execute("CREATE TABLE IF NOT EXISTS _mlquiz_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        applied = {row[0] for row in db.execute("SELECT name FROM _mlquiz_migrations")}
+    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+        def connect(**params) -> sqlite3.Connection:
+            db = sqlite3.connect(_uri(self.path, **params), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                 isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails on a file that is not SQLite
+            return db
+
+        if not read_only:
+            return connect()
+        try:
+            return connect(mode="ro")
+        except sqlite3.OperationalError as exc:
+            # a WAL database needs its -shm file even to be read; in a read-only folder that cannot be
+            # created, so read the file as it is (no other session can be writing there either)
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+            return connect(mode="ro", immutable=1)
+
+    def _check_writable(self, db: sqlite3.Connection) -> None:
+        """A write that is rolled back: a read-only file is found before the first question, not at the
+        first answer (which would then be lost)."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT OR REPLACE INTO _mlquiz_migrations VALUES ('_write_check', '')")
+        finally:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+
+    def _check_version(self, db: sqlite3.Connection) -> None:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "_mlquiz_migrations" in tables:
+            self._refuse_newer({row[0] for row in db.execute("SELECT name FROM _mlquiz_migrations")})
+
+    def _refuse_newer(self, applied: set[str]) -> None:
         known = {m.__name__ for m in MIGRATIONS}
         if applied - known:
             raise StoreError(f"{self.path}: written by a newer mlquiz (migrations {sorted(applied - known)}); "
                              "upgrade mlquiz to use it")
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS _mlquiz_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        applied = {row[0] for row in db.execute("SELECT name FROM _mlquiz_migrations")}
+        self._refuse_newer(applied)
         for migration in MIGRATIONS:
             if migration.__name__ in applied:
                 continue
@@ -123,13 +173,16 @@ class Store:
                     db.execute("INSERT INTO _mlquiz_migrations VALUES (?, datetime('now'))", (migration.__name__,))
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
 
     def _check_schema(self, db: sqlite3.Connection) -> None:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"cards", "reviews"} <= tables:
-            raise StoreError(f"{self.path}: not an mlquiz progress database; point MLQUIZ_HOME elsewhere")
+        missing = {"cards", "reviews"} - tables
+        if missing:
+            raise StoreError(f"{self.path}: not an mlquiz progress database (no table {', '.join(sorted(missing))});"
+                             " it has been left untouched: move it aside, or point MLQUIZ_HOME elsewhere")
 
     def close(self) -> None:
         self.db.close()
@@ -140,23 +193,45 @@ class Store:
         return row[0] if row else None
 
     def cards(self) -> dict[str, tuple[str, str, str]]:
-        """question_id -> (topic, card JSON, due ISO)."""
-        return {qid: (topic, card, due) for qid, topic, card, due in
-                self.db.execute("SELECT question_id, topic, card, due FROM cards")}
+        """question_id -> (topic, card JSON, due ISO). Rows that are not a card (edited or damaged
+        by hand) are left out and listed in ``corrupt``; their reviews are kept."""
+        cards, self.corrupt = {}, []
+        with self._reading():
+            for qid, topic, card, due in self.db.execute("SELECT question_id, topic, card, due FROM cards"):
+                if _card_row_ok(qid, topic, card, due):
+                    cards[qid] = (topic, card, due)
+                else:
+                    self.corrupt.append(str(qid))
+        return cards
+
+    def corrupt_note(self) -> str | None:
+        if not self.corrupt:
+            return None
+        return (f"{self.path}: {len(self.corrupt)} damaged card rows ignored ({', '.join(self.corrupt[:3])}"
+                f"{', ...' if len(self.corrupt) > 3 else ''}); their questions count as new, their reviews are kept")
+
+    @contextmanager
+    def _reading(self):
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(str(self.path), exc)) from None
 
     def last_results(self) -> dict[str, bool]:
         """Whether each question's most recent review was right (overrules included).
 
         A self-rated recall card counts as wrong when it was rated "again".
         """
-        rows = self.db.execute(
-            """SELECT question_id, correct, rating FROM reviews r
-               WHERE id = (SELECT max(id) FROM reviews WHERE question_id = r.question_id)"""
-        )
-        return {qid: bool(correct) if correct is not None else rating > 1 for qid, correct, rating in rows}
+        with self._reading():
+            rows = self.db.execute(
+                """SELECT question_id, correct, rating FROM reviews r
+                   WHERE id = (SELECT max(id) FROM reviews WHERE question_id = r.question_id)"""
+            ).fetchall()
+        return {qid: bool(correct) if correct is not None else (rating or 0) > 1 for qid, correct, rating in rows}
 
     def review_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        with self._reading():
+            return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
 
     # ----- writes
     def record(self, *, question_id: str, topic: str, variant: int, rating: int, correct: bool | None,
@@ -202,7 +277,10 @@ class Store:
                 yield
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                # a failed COMMIT (disk full, I/O error) has already rolled back: a second ROLLBACK
+                # would raise "no transaction is active" and hide the real reason
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 raise
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(str(self.path), exc)) from None
@@ -214,6 +292,48 @@ class Store:
                due = excluded.due, updated_at = excluded.updated_at""",
             (question_id, topic, card, due, now.isoformat()),
         )
+
+
+def _uri(path: Path, **params) -> str:
+    """A SQLite URI for ``path``: '#', '?' and '%' in a folder name are quoted, not read as URI syntax."""
+    from urllib.parse import quote, urlencode
+
+    query = f"?{urlencode(params)}" if params else ""
+    return f"file:{quote(str(path.absolute()), safe='/')}{query}"
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be the progress folder, or None when it can (or can be created)."""
+    import errno
+
+    for candidate in (folder, *folder.parents):
+        try:
+            info = candidate.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # will be created, or a parent is a file (found next)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return f"{candidate} is a symbolic link loop"
+            return f"{candidate}: {exc.strerror}"
+        import stat
+
+        if not stat.S_ISDIR(info.st_mode):
+            return f"{candidate} is a file, not a folder"
+        return None
+    return None
+
+
+def _card_row_ok(qid, topic, card, due) -> bool:
+    """A row of ``cards`` as mlquiz writes it: text ids, a JSON object, an ISO due time."""
+    import json
+
+    if not all(isinstance(v, str) for v in (qid, topic, card, due)):
+        return False
+    try:
+        datetime.fromisoformat(due)
+        return isinstance(json.loads(card), dict)
+    except ValueError:
+        return False
 
 
 def _looks_like_sqlite(path: Path) -> bool:
@@ -249,6 +369,9 @@ def _explain(where: str, exc: sqlite3.DatabaseError) -> str:
         return f"{where}: cannot write progress ({text}); set MLQUIZ_HOME to a writable folder, or use --no-save"
     if "full" in text:
         return f"{where}: the disk is full ({text}); answers before this one are saved; free some space"
+    if "disk I/O error" in text:
+        return (f"{where}: could not write to the disk ({text}): it may be full, or over a file-size limit; answers "
+                "before this one are saved; free some space")
     if "locked" in text or "busy" in text:
         return f"{where}: the database stayed locked by another session ({text}); try again"
     return f"{where}: database error ({text})"
