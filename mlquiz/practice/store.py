@@ -1,4 +1,4 @@
-"""The progress store: SQLite under ``$MLQUIZ_HOME`` (else the platform's user data folder).
+"""The progress store: SQLite under ``$MLQUIZ_HOME`` (else the platform's user data folder, see paths.py).
 
 Every answer is one transaction, committed the moment it is given, so Ctrl-C, the end of input or
 a killed process lose nothing already answered. WAL mode and ``BEGIN IMMEDIATE`` let two
@@ -17,14 +17,18 @@ from datetime import datetime
 from pathlib import Path
 
 from mlquiz.errors import StoreError
-from mlquiz.paths import data_dir
-
-DB_NAME = "progress.db"
+from mlquiz.paths import DB_NAME, data_dir, legacy_data_dir, migrate_legacy_store
 BUSY_TIMEOUT_MS = 10_000  # another session's write takes milliseconds; wait rather than fail
 
 
-def default_path() -> Path:
-    return data_dir() / DB_NAME
+def default_path(*, save: bool = True) -> Path:
+    """The store's path; a read-only run reads a legacy store that no saving run has moved yet."""
+    path = data_dir() / DB_NAME
+    if not save and not path.exists():
+        old = legacy_data_dir()
+        if old is not None and (old / DB_NAME).is_file():
+            return old / DB_NAME
+    return path
 
 
 # ----- migrations: append new ones; never edit one that has shipped
@@ -74,7 +78,10 @@ class Store:
     """Progress for one user. ``save=False`` reads existing progress but never writes."""
 
     def __init__(self, path: Path | str | None = None, *, save: bool = True):
-        self.path = Path(path) if path is not None else default_path()
+        self.notice = None  # what the UI should tell the user about the store (a move), if anything
+        if path is None and save:
+            self.notice = migrate_legacy_store()
+        self.path = Path(path) if path is not None else default_path(save=save)
         self.save = save
         self.db = self._open()
 
