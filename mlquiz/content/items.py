@@ -170,3 +170,13 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
         accept=tuple(fill(pick(a, lang), shown) for a in question.accept), tolerance=tolerance,
         unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint), cached=cached,
     )
+
+
+def tolerance_text(tolerance: Tolerance) -> str:
+    """How close a numeric answer must be, in words: ``within 1%``, ``within ±0.05``, ``exact``."""
+    parts = []
+    if tolerance.rel:
+        parts.append(f"within {format_number(tolerance.rel * 100)}%")
+    if tolerance.abs:
+        parts.append(f"within ±{format_number(tolerance.abs)}")
+    return " or ".join(parts) if parts else "exact"

@@ -165,6 +165,44 @@ class Store:
     def review_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
 
+    def history(self, question_id: str) -> list[dict]:
+        """Every review of one question, oldest first."""
+        rows = self.db.execute("SELECT reviewed_at, variant, rating, correct, response, overruled FROM reviews "
+                               "WHERE question_id = ? ORDER BY id", (question_id,))
+        return [{"reviewed_at": at, "variant": variant, "rating": rating,
+                 "correct": None if correct is None else bool(correct), "response": response,
+                 "overruled": bool(overruled)} for at, variant, rating, correct, response, overruled in rows]
+
+    def counts(self, question_ids: list[str] | None) -> tuple[int, int]:
+        """(questions with progress, reviews) among ``question_ids`` (None: all)."""
+        if question_ids is None:
+            return (self.db.execute("SELECT count(*) FROM cards").fetchone()[0], self.review_count())
+        marks = ",".join("?" * len(question_ids))
+        cards = self.db.execute(f"SELECT count(*) FROM cards WHERE question_id IN ({marks})", question_ids)
+        reviews = self.db.execute(f"SELECT count(*) FROM reviews WHERE question_id IN ({marks})", question_ids)
+        return cards.fetchone()[0], reviews.fetchone()[0]
+
+    def forget(self, question_ids: list[str] | None, backup: Path | None = None) -> tuple[int, int]:
+        """Delete the progress on ``question_ids`` (None: all), after copying the store to ``backup``."""
+        if not self.save:
+            return (0, 0)
+        if backup is not None:
+            target = sqlite3.connect(backup)
+            try:
+                self.db.backup(target)
+            finally:
+                target.close()
+        counted = self.counts(question_ids)
+        with self._transaction():
+            if question_ids is None:
+                self.db.execute("DELETE FROM reviews")
+                self.db.execute("DELETE FROM cards")
+            else:
+                marks = ",".join("?" * len(question_ids))
+                self.db.execute(f"DELETE FROM reviews WHERE question_id IN ({marks})", question_ids)
+                self.db.execute(f"DELETE FROM cards WHERE question_id IN ({marks})", question_ids)
+        return counted
+
     # ----- writes
     def record(self, *, question_id: str, topic: str, variant: int, rating: int, correct: bool | None,
                response: str, now: datetime, duration_ms: int | None, session: str, apply_review) -> int | None:
