@@ -327,3 +327,131 @@ def test_5_up_arrow_recalls_an_earlier_answer():
         proc.wait(timeout=30)
         os.close(master)
     assert rows()[0][2] == 1
+
+
+# ----- friction: compact feedback, plan line, review/new mark, score, hint counts as hard
+def test_plan_line_marks_and_running_score():
+    result = runner.invoke(app, ["practice", "--bank", str(DRILL), "-t", "drill", "--tag", "numeric", "--tag",
+                                 "truefalse", "-n", "2", "--seed", "1"], input="1\n1\n\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 questions: 0 reviews due, 2 new")
+    assert result.output.count("· new ·") == 2
+    tomorrow = runner.invoke(app, ["practice", "--bank", str(DRILL), "-t", "drill", "-n", "3", "--seed", "1",
+                                   "--now", "+1d", "--no-save"], input="s\ns\ns\n")
+    assert tomorrow.exit_code == 0, tomorrow.output
+    # the wrong answer is due (10 minutes), the right one is not (2 days)
+    assert "3 questions: 1 review due, 2 new" in tomorrow.output
+    assert tomorrow.output.count("· review ·") == 1
+    assert re.search(r"[01]/1 right", result.output)  # the second question's header has the score so far
+
+
+def test_overrule_hint_only_after_a_wrong_grading_and_tolerance_shown():
+    right = one("drill-numeric", "--no-save", input="1.1**100\n\n")
+    assert "✓ right" in right.output and "type o" not in right.output and "o overrule" not in right.output
+    wrong = one("drill-numeric", input="13000\n\n")
+    assert "the answer is 13780.6 (within 0.1%)" in wrong.output
+    assert "type o at the next prompt" in wrong.output
+
+
+def test_feedback_shows_only_the_explanations_first_paragraph(tmp_path):
+    bank = tmp_path / "long.yaml"
+    bank.write_text(DRILL.read_text(encoding="utf-8").replace(
+        "    explanation: ReLU is flat below zero, so its slope there is 0.",
+        '    explanation: "ReLU is flat below zero, so its slope there is 0.\\n\\nA second paragraph."'),
+        encoding="utf-8")
+    result = runner.invoke(app, ["practice", "--bank", str(bank), "-t", "drill", "--tag", "truefalse", "-n", "1"],
+                           input="t\n\n")
+    assert result.exit_code == 0, result.output
+    assert "ReLU is flat below zero" in result.output and "A second paragraph" not in result.output
+    assert re.search(r"mlquiz show\s+drill-truefalse", result.output)
+
+
+def test_a_hint_makes_a_right_answer_hard():
+    result = one("drill-numeric", input="?\n1.1**100\n\n")
+    assert result.exit_code == 0, result.output
+    assert "counts as hard" in result.output
+    assert rows() == [("drill-numeric", 2, 1, 0)]
+
+
+def test_d_runs_the_demo_inline_and_the_session_goes_on(tmp_path):
+    bank = tmp_path / "demo.yaml"
+    bank.write_text("""format_version: 1
+id: demo-drill
+title: Demo drill
+description: Two questions, the first with a demo behind it.
+questions:
+  - id: demo-drill-chain
+    topic: demodrill
+    difficulty: easy
+    type: truefalse
+    prompt: Twenty layers that each multiply the gradient by 1.1 multiply it by more than 6.
+    answer: true
+    explanation: 1.1**20 is about 6.73.
+    demo: {name: gradient-chain, params: {layers: 20, factor: 1.1}}
+  - id: demo-drill-plain
+    topic: demodrill
+    difficulty: easy
+    type: truefalse
+    prompt: Zero is a number.
+    answer: true
+    explanation: It is.
+""", encoding="utf-8")
+    args = ["practice", "--bank", str(bank), "-t", "demodrill", "--no-save", "-n", "2"]
+    seed = next(seed for seed in range(1, 20)
+                if "Twenty layers" in runner.invoke(app, [*args, "--seed", str(seed)], input="").output)
+    result = runner.invoke(app, [*args, "--seed", str(seed)], input="t\nd\nt\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Twenty layers" in result.output.split("2/2")[0], "the seed should put the demo question first"
+    before, after = result.output.split("(back to the session)")
+    assert "mlquiz demo gradient-chain" in before.split("see why:")[1]
+    assert "2/2" in after and "Zero is a number" in after  # the question being asked is shown again
+    assert "2 answered, 0 skipped" in after  # and the session went on
+
+
+# ----- features: config, reset, --now, --only
+def test_config_file_is_read_and_shown():
+    home().mkdir(parents=True, exist_ok=True)
+    (home() / "config.toml").write_text('session_length = 2\nlearning_steps = ["1m", "10m"]\n', encoding="utf-8")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    assert 'learning_steps = ["1m", "10m"]' in result.output and "session_length = 2" in result.output
+    result = runner.invoke(app, ["practice", "--bank", str(DRILL), "-t", "drill", "--no-save"], input="s\ns\n")
+    assert "2 questions:" in result.output
+    (home() / "config.toml").write_text("session_lenght = 2\n", encoding="utf-8")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 1 and "did you mean 'session_length'?" in result.stderr
+
+
+def test_reset_asks_first_and_keeps_a_copy():
+    one("drill-numeric", input="1\n\n")
+    one("drill-truefalse", input="t\n\n")
+    result = runner.invoke(app, ["reset", "--topic", "DRILL", "--bank", str(DRILL)], input="no\n")
+    assert result.exit_code == 1 and "This forgets 2 reviews of 2 questions (topic drill)" in result.output
+    assert len(rows()) == 2
+    result = runner.invoke(app, ["reset", "--question", "drill-numeric", "--bank", str(DRILL)], input="yes\n")
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in rows()] == ["drill-truefalse"]
+    assert list(home().glob("progress-before-reset-*.db"))
+    result = runner.invoke(app, ["reset", "--question", "drill-numeric", "--bank", str(DRILL)])
+    assert "nothing to forget" in result.output
+
+
+def test_now_runs_a_session_at_another_time():
+    one("drill-truefalse", input="t\n\n")  # right: due in 2 days
+    soon = runner.invoke(app, ["practice", "--bank", str(DRILL), "-t", "drill", "--tag", "truefalse", "--now",
+                               "+1d"], input="")
+    assert "Nothing is due" in soon.output
+    later = runner.invoke(app, ["practice", "--bank", str(DRILL), "-t", "drill", "--tag", "truefalse"],
+                          input="t\n\n", env={"MLQUIZ_NOW": "+3d"})
+    assert "1 questions: 1 review due" in later.output.replace("1 question:", "1 questions:")
+    bad = runner.invoke(app, ["practice", "--now", "tomorrow"])
+    assert bad.exit_code == 2 and "+1d" in bad.output
+
+
+def test_only_practises_only_the_named_bank():
+    result = runner.invoke(app, ["practice", "--only", str(DRILL), "-n", "20", "--no-save"], input="s\n" * 20)
+    assert result.exit_code == 0, result.output
+    assert "7 questions:" in result.output and "· drill ·" in result.output
+    assert not re.search(r"· (lstm|cnn|rnn|gru|gradients) ·", result.output)
+    result = runner.invoke(app, ["practice", "--only", "practise-drill", "--bank", str(DRILL)])
+    assert result.exit_code == 1 and "did you mean 'practice-drill'?" in result.stderr

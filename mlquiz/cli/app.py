@@ -265,21 +265,24 @@ def bank_new(name: str = typer.Argument(..., help="Bank id, e.g. my-course."),
 export_app = typer.Typer(help="Export banks to Anki, Moodle (GIFT) or Markdown.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 TopicOption = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable).")
-ExportBankOption = typer.Option(None, "--bank", "-b", help="Only this bank: a file, folder or bank id (repeatable).")
+ExportOnlyOption = typer.Option(None, "--only", help="Only this bank: a bank id, or a file or folder, which is then "
+                                                    "loaded too (repeatable). Without it every loaded bank is exported.")
 VariantsOption = typer.Option(1, "--variants", min=1, max=100, help="Concrete variants per parameterized question.")
 
 
-def _export(fmt: str, out: Path, bank, topic, variants, deck_by: str = "bank") -> None:
+def _export(fmt: str, out: Path, bank, only, topic, variants, deck_by: str = "bank") -> None:
     from mlquiz.cli import render
     from mlquiz.export import export
 
-    result = export(fmt, out, extra_banks=bank or [], topics=topic or [], variants=variants, deck_by=deck_by,
+    result = export(fmt, out, extra_banks=bank or [], only=only or [], topics=topic or [], variants=variants,
+                    deck_by=deck_by,
                     warn=lambda problems: render.print_problems(problems, heading="skipped"))
     typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions")
 
 
 @export_app.command("anki")
-def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write."), bank: list[str] = ExportBankOption,
+def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write."), bank: list[Path] = BankOption,
+                only: list[str] = ExportOnlyOption,
                 topic: list[str] = TopicOption, variants: int = VariantsOption,
                 deck_by: str = typer.Option("bank", "--deck-by", help="One deck per 'bank' or per 'topic'.")):
     """Write an Anki package; re-importing an edited bank updates notes instead of duplicating them.
@@ -288,28 +291,29 @@ def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write.")
     """
     if deck_by not in ("bank", "topic"):
         raise typer.BadParameter("use bank or topic", param_hint="--deck-by")
-    _export("anki", out, bank, topic, variants, deck_by)
+    _export("anki", out, bank, only, topic, variants, deck_by)
 
 
 @export_app.command("gift")
-def export_gift(out: Path = typer.Argument(..., help="The GIFT text file to write."), bank: list[str] = ExportBankOption,
+def export_gift(out: Path = typer.Argument(..., help="The GIFT text file to write."), bank: list[Path] = BankOption,
+                only: list[str] = ExportOnlyOption,
                 topic: list[str] = TopicOption, variants: int = VariantsOption):
     """Write Moodle GIFT, with numeric tolerances in GIFT's absolute form.
 
-    Example: mlquiz export gift quiz.txt --bank my-course.yaml
+    Example: mlquiz export gift quiz.txt --only my-course.yaml
     """
-    _export("gift", out, bank, topic, variants)
+    _export("gift", out, bank, only, topic, variants)
 
 
 @export_app.command("markdown")
 def export_markdown(out: Path = typer.Argument(..., help="The Markdown file to write."),
-                    bank: list[str] = ExportBankOption, topic: list[str] = TopicOption,
+                    bank: list[Path] = BankOption, only: list[str] = ExportOnlyOption, topic: list[str] = TopicOption,
                     variants: int = VariantsOption):
     """Write a study sheet by topic: answers, explanations and the demo behind each number.
 
     Example: mlquiz export markdown study.md -t cnn
     """
-    _export("markdown", out, bank, topic, variants)
+    _export("markdown", out, bank, only, topic, variants)
 
 
 def main() -> None:

@@ -153,6 +153,7 @@ class Session:
         self.seen = seen
         self.last_graded: Answer | None = None
         self.last_shown: Item | None = None  # the item whose feedback was shown last: ``d`` runs its demo
+        self._current = None  # (item, number, total, context) of the question being asked
 
     def run(self) -> Summary:
         self.summary.started = time.monotonic()
@@ -162,9 +163,10 @@ class Session:
                 show_plan(self.summary, self.options)
             for index, (question, variant) in enumerate(self.picks):
                 item = shuffled(make_item(question, variant, self.options.lang), self.rng)
-                self.ui.show_question(item, index + 1, len(self.picks),
-                                      **self._question_context(question))
+                self._current = (item, index + 1, len(self.picks), self._question_context(question))
+                self.ui.show_question(*self._current[:3], **self._current[3])
                 self.summary.answers.append(self.ask(item))
+            self._current = None
             self.ui.wait_for_end(self)
         except Quit:
             self.summary.ended_by = "quit"
@@ -202,6 +204,8 @@ class Session:
                 self.ui.problem("no demo to run: d runs the \"see why\" demo shown after an answer")
             else:
                 self.ui.run_demo(self.last_shown)
+                if self._current is not None:  # the demo pushed the question up: show it again
+                    self.ui.show_question(*self._current[:3], **self._current[3])
             return True
         return False
 
