@@ -211,12 +211,22 @@ class TerminalUI:
 
         from mlquiz.content.items import LETTERS
 
+        from rich.console import Group
+        from rich.table import Table
+
         q = item.question
-        body = escape(item.prompt)
+        parts = [escape(item.prompt)]
         if item.options:
-            body += "\n\n" + "\n".join(f"  [bold]{LETTERS[i]})[/] {escape(o)}" for i, o in enumerate(item.options))
+            # a grid gives wrapped option lines a hanging indent under the option's text
+            options = Table.grid(padding=(0, 1, 0, 0))
+            options.add_column(width=4, justify="right")
+            options.add_column(ratio=1)
+            for i, option in enumerate(item.options):
+                options.add_row(f"[bold]{LETTERS[i]})[/]", escape(option))
+            parts += ["", options]
         if q.type == "numeric" and item.unit:
-            body += f"\n\n[dim]unit: {escape(item.unit)}[/]"
+            parts += ["", f"[dim]unit: {escape(item.unit)}[/]"]
+        body = Group(*parts) if len(parts) > 1 else parts[0]
         mark = "" if review is None else (" · [yellow]review[/]" if review else " · [green]new[/]")
         title = f"{number}/{total}{mark} · {escape(q.topic)} · {q.difficulty} · {q.type}"
         subtitle = f"{score[0]}/{score[1]} right" if score and score[1] else None
