@@ -191,4 +191,6 @@ def parse_letters(text: str, count: int, *, single: bool) -> list[int]:
 def _show(value: float) -> str:
     from mlquiz.content.numbers import format_number
 
+    if float(value).is_integer() and abs(value) < 1e15:  # 3072*4704+4704 reads 14,455,392, not 1.44554e+07
+        return format_number(int(value))
     return format_number(value)
