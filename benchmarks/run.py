@@ -73,6 +73,7 @@ def startup_figures(repeat: int, env) -> list[dict]:
     ], repeat)
     first_q = statistics.median(time_to_prompt(MLQUIZ + ["practice", "--no-save", "--seed", "1"], env)
                                 for _ in range(repeat))
+    first_run, warm_run = first_run_times(max(3, repeat // 3), env)
     floor_cmd = statistics.median([floor_cmd] + [timed_run(MINIMAL + ["--name", "bench"], env=env)
                                                  for _ in range(repeat)])
     return [
@@ -82,7 +83,22 @@ def startup_figures(repeat: int, env) -> list[dict]:
                f"{version * 1000:.0f} ms vs {floor_help * 1000:.0f} ms"),
         figure("first practice question / minimal typer command", first_q / floor_cmd, 1.5, "x",
                f"{first_q * 1000:.0f} ms to the first prompt vs {floor_cmd * 1000:.0f} ms (warm cache)"),
+        figure("first run after install / warm run, to the first question", first_run / warm_run, 1.5, "x",
+               f"first {first_run * 1000:.0f} ms vs warm {warm_run * 1000:.0f} ms (fresh home, same run)"),
     ]
+
+
+def first_run_times(repeat: int, env) -> tuple[float, float]:
+    """Median seconds to the first question on a fresh install (empty data and cache folders) and on
+    the run right after it (warm cache), measured in pairs so that load affects both alike."""
+    first, warm = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as fresh:
+            fresh_env = {**env, "MLQUIZ_HOME": fresh}
+            argv = MLQUIZ + ["practice", "--no-save", "--seed", "1"]
+            first.append(time_to_prompt(argv, fresh_env))
+            warm.append(time_to_prompt(argv, fresh_env))
+    return statistics.median(first), statistics.median(warm)
 
 
 def generated_bank(path: Path, count: int) -> None:

@@ -371,7 +371,7 @@ def test_d22_a_text_answer_longer_than_the_cap_is_a_bank_problem(tmp_path):
 def test_d24_a_complex_power_is_not_called_too_large():
     from mlquiz.content.numbers import AnswerFormatError, parse_number
 
-    with pytest.raises(AnswerFormatError, match="not a real number"):
+    with pytest.raises(AnswerFormatError, match="no real value"):
         parse_number("(-8)**(1/3)")
 
 

@@ -183,7 +183,7 @@ def test_exports_of_an_installed_bank(plugin, tmp_path):
     expected = json.loads(dumped.stdout)
     assert len(expected) == 9  # 6 questions + 3 variants of the parameterized one
     for fmt, name in (("anki", "bank.apkg"), ("gift", "bank.txt"), ("markdown", "bank.md")):
-        result = run("export", fmt, tmp_path / name, "--bank", "example-probability", "--variants", "3", env=env)
+        result = run("export", fmt, tmp_path / name, "--only", "example-probability", "--variants", "3", env=env)
         assert result.returncode == 0, result.stderr
         assert "9 items from 7 questions" in result.stdout
     check_anki(read_apkg(tmp_path / "bank.apkg", tmp_path), expected, deck_by="bank")
@@ -305,11 +305,11 @@ def test_bank_option_takes_a_file_or_a_folder_on_every_command(where, tmp_path, 
     assert topic["questions"] == 2 and topic["seen"] == 2
 
     out = tmp_path / "alpha.md"
-    exported = invoke("export", "markdown", out, "--bank", where)
+    exported = invoke("export", "markdown", out, "--only", where)
     assert exported.exit_code == 0, exported.output
     sheet = out.read_text(encoding="utf-8")
     assert "### instr-alpha-relu" in sheet and "### instr-alpha-sigmoid" in sheet
-    assert "chain-product-explode" not in sheet  # --bank on export selects; the shipped bank is left out
+    assert "chain-product-explode" not in sheet  # --only selects; the shipped bank is left out
 
 
 def test_verify_takes_bank_like_every_command_that_reads_banks():
@@ -335,7 +335,7 @@ def test_a_broken_bank_is_skipped_and_the_others_keep_working(tmp_path, monkeypa
     assert BROKEN_AT in practiced.stderr and practiced.stdout.count("✓ right") == 2
 
     out = tmp_path / "sheet.md"
-    exported = invoke("export", "markdown", out, "--bank", BROKEN, "--bank", BETA)
+    exported = invoke("export", "markdown", out, "--only", BROKEN, "--only", BETA)
     assert exported.exit_code == 0, exported.output
     assert BROKEN_AT in exported.stderr
     sheet = out.read_text(encoding="utf-8")
@@ -503,7 +503,7 @@ def test_anki_export_is_an_anki_collection_whose_note_ids_survive_edits(tmp_path
     special = tmp_path / "special.yaml"
     shutil.copy(SPECIAL, special)
     first, second = tmp_path / "first.apkg", tmp_path / "second.apkg"
-    result = invoke("export", "anki", first, "--bank", bank, "--bank", special, "--variants", "2")
+    result = invoke("export", "anki", first, "--only", bank, "--only", special, "--variants", "2")
     assert result.exit_code == 0, result.output
     before = read_apkg(first, tmp_path)
     check_anki(before, records([bank, special], 2), deck_by="bank")
@@ -514,7 +514,7 @@ def test_anki_export_is_an_anki_collection_whose_note_ids_survive_edits(tmp_path
     head, *questions = text.split("\n  - id: ")
     special.write_text("\n  - id: ".join([head, questions[-1].rstrip("\n") + "\n", *questions[:-1]]) + "\n",
                        encoding="utf-8")
-    result = invoke("export", "anki", second, "--bank", bank, "--bank", special, "--variants", "2")
+    result = invoke("export", "anki", second, "--only", bank, "--only", special, "--variants", "2")
     assert result.exit_code == 0, result.output
     after = read_apkg(second, tmp_path)
     check_anki(after, records([bank, special], 2), deck_by="bank")
@@ -530,7 +530,7 @@ def test_anki_export_is_an_anki_collection_whose_note_ids_survive_edits(tmp_path
 
 def test_anki_export_has_one_deck_per_topic_on_request(tmp_path):
     out = tmp_path / "topics.apkg"
-    result = invoke("export", "anki", out, "--bank", SPECIAL, "--deck-by", "topic")
+    result = invoke("export", "anki", out, "--only", SPECIAL, "--deck-by", "topic")
     assert result.exit_code == 0, result.output
     package = read_apkg(out, tmp_path)
     check_anki(package, records([SPECIAL]), deck_by="topic")
@@ -669,7 +669,7 @@ def check_gift(text: str, expected: list[dict]) -> None:
 def test_gift_export_parses_back_to_the_bank(tmp_path):
     bank = scaffold(tmp_path)
     out = tmp_path / "quiz.txt"
-    result = invoke("export", "gift", out, "--bank", bank, "--bank", SPECIAL, "--variants", "3")
+    result = invoke("export", "gift", out, "--only", bank, "--only", SPECIAL, "--variants", "3")
     assert result.exit_code == 0, result.output
     expected = records([bank, SPECIAL], 3)
     text = out.read_text(encoding="utf-8")
@@ -744,7 +744,7 @@ def check_markdown(text: str, expected: list[dict]) -> None:
 def test_markdown_study_sheet_has_every_question_under_its_topic(tmp_path):
     bank = scaffold(tmp_path)
     out = tmp_path / "study.md"
-    result = invoke("export", "markdown", out, "--bank", bank, "--bank", SPECIAL, "--variants", "2")
+    result = invoke("export", "markdown", out, "--only", bank, "--only", SPECIAL, "--variants", "2")
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     expected = records([bank, SPECIAL], 2)
@@ -755,21 +755,21 @@ def test_markdown_study_sheet_has_every_question_under_its_topic(tmp_path):
 def test_markdown_study_sheet_shows_markup_in_questions_as_written(tmp_path):
     """A prompt that mentions <eos> or starts a line with # must read the same in the rendered sheet."""
     out = tmp_path / "markup.md"
-    result = invoke("export", "markdown", out, "--bank", MARKUP)
+    result = invoke("export", "markdown", out, "--only", MARKUP)
     assert result.exit_code == 0, result.output
     check_markdown(out.read_text(encoding="utf-8"), records([MARKUP]))
 
 
 def test_export_filters_by_topic_and_makes_the_chosen_number_of_variants(tmp_path):
     out = tmp_path / "numbers.md"
-    result = invoke("export", "markdown", out, "--bank", SPECIAL, "--topic", "instr-numbers", "--variants", "3")
+    result = invoke("export", "markdown", out, "--only", SPECIAL, "--topic", "instr-numbers", "--variants", "3")
     assert result.exit_code == 0, result.output
     assert "4 items from 2 questions" in result.stdout  # 1 + the first 3 of 4 variants
     sections, _ = study_sheet(out.read_text(encoding="utf-8"))
     assert sorted(sections) == ["instr-special-tolerance-abs (variant 1)", "instr-special-tolerance-abs (variant 2)",
                                 "instr-special-tolerance-abs (variant 3)", "instr-special-tolerance-rel"]
-    unknown = invoke("export", "markdown", out, "--bank", SPECIAL, "--topic", "instr-nope")
-    assert unknown.exit_code == 1 and "no questions on topic 'instr-nope'" in unknown.stderr
+    unknown = invoke("export", "markdown", out, "--only", SPECIAL, "--topic", "instr-nope")
+    assert unknown.exit_code == 1 and "--topic 'instr-nope': no topic" in unknown.stderr
 
 
 # ----- plugins that are installed wrongly get one line, not a traceback
@@ -842,7 +842,7 @@ def test_new_instructor_from_scaffold_to_practice_and_exports(tmp_path):
 
     env = {"MLQUIZ_BANKS": str(course)}
     for fmt, name in (("anki", "intro.apkg"), ("gift", "intro.txt"), ("markdown", "intro.md")):
-        result = run("export", fmt, name, "--bank", "intro-course", "--variants", "5", env=env, cwd=tmp_path)
+        result = run("export", fmt, name, "--only", "intro-course", "--variants", "5", env=env, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert "11 items from 7 questions" in result.stdout  # 6 + the parameterized one's 5 variants
     expected = records([path], 5)

@@ -17,17 +17,17 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-# Computed once from fsrs 6 (enable_fuzzing=False, desired retention 0.9) and pinned: each review
-# happens exactly when the card falls due. (rating, review time, due afterwards, state afterwards)
+# Computed once from fsrs 6 (enable_fuzzing=False, desired retention 0.9, mlquiz's learning steps:
+# one of 10 minutes) and pinned: each review happens exactly when the card falls due.
+# (rating, review time, due afterwards, state afterwards)
 GOLDEN = [
-    (Rating.GOOD, utc(2024, 3, 1, 9, 0), utc(2024, 3, 1, 9, 10), "Learning"),
-    (Rating.GOOD, utc(2024, 3, 1, 9, 10), utc(2024, 3, 3, 9, 10), "Review"),
-    (Rating.GOOD, utc(2024, 3, 3, 9, 10), utc(2024, 3, 14, 9, 10), "Review"),
-    (Rating.AGAIN, utc(2024, 3, 14, 9, 10), utc(2024, 3, 14, 9, 20), "Relearning"),
-    (Rating.GOOD, utc(2024, 3, 14, 9, 20), utc(2024, 3, 16, 9, 20), "Review"),
-    (Rating.HARD, utc(2024, 3, 16, 9, 20), utc(2024, 3, 20, 9, 20), "Review"),
-    (Rating.EASY, utc(2024, 3, 20, 9, 20), utc(2024, 4, 1, 9, 20), "Review"),
-    (Rating.GOOD, utc(2024, 4, 1, 9, 20), utc(2024, 4, 28, 9, 20), "Review"),
+    (Rating.GOOD, utc(2024, 3, 1, 9, 0), utc(2024, 3, 3, 9, 0), "Review"),
+    (Rating.GOOD, utc(2024, 3, 3, 9, 0), utc(2024, 3, 14, 9, 0), "Review"),
+    (Rating.AGAIN, utc(2024, 3, 14, 9, 0), utc(2024, 3, 14, 9, 10), "Relearning"),
+    (Rating.GOOD, utc(2024, 3, 14, 9, 10), utc(2024, 3, 16, 9, 10), "Review"),
+    (Rating.HARD, utc(2024, 3, 16, 9, 10), utc(2024, 3, 20, 9, 10), "Review"),
+    (Rating.EASY, utc(2024, 3, 20, 9, 10), utc(2024, 4, 1, 9, 10), "Review"),
+    (Rating.GOOD, utc(2024, 4, 1, 9, 10), utc(2024, 4, 28, 9, 10), "Review"),
 ]
 
 
@@ -42,9 +42,9 @@ def test_due_dates_for_a_sequence_of_ratings():
 
 
 @pytest.mark.parametrize("rating, due", [
-    (Rating.AGAIN, T0 + timedelta(minutes=1)),
-    (Rating.HARD, T0 + timedelta(minutes=5, seconds=30)),
-    (Rating.GOOD, T0 + timedelta(minutes=10)),
+    (Rating.AGAIN, T0 + timedelta(minutes=10)),  # due again by the next session
+    (Rating.HARD, T0 + timedelta(minutes=15)),  # a hinted right answer too
+    (Rating.GOOD, T0 + timedelta(days=2)),  # not ten minutes: a second session the same hour skips it
     (Rating.EASY, T0 + timedelta(days=8)),
 ])
 def test_first_review_of_a_new_card(rating, due):
@@ -52,9 +52,20 @@ def test_first_review_of_a_new_card(rating, due):
     assert card.due == due
 
 
+def test_learning_steps_are_a_setting():
+    from mlquiz.settings import from_dict
+
+    anki_like = scheduler.make_scheduler(from_dict({"learning_steps": ["1m", "10m"]}))
+    card, _log = scheduler.review(anki_like, scheduler.new_card("q", T0), Rating.GOOD, T0)
+    assert card.due == T0 + timedelta(minutes=10)  # FSRS's own default steps
+    stricter = scheduler.make_scheduler(from_dict({"desired_retention": 0.95}))
+    card, _log = scheduler.review(stricter, scheduler.new_card("q", T0), Rating.GOOD, T0)
+    assert card.due == T0 + timedelta(days=1)
+
+
 def test_a_lapse_comes_back_before_a_success():
     card = scheduler.new_card("q", T0)
-    for rating, when, _due, _state in GOLDEN[:3]:
+    for rating, when, _due, _state in GOLDEN[:2]:
         card, _ = scheduler.review(FSRS, card, rating, when)
     when = card.due
     again, _ = scheduler.review(FSRS, card, Rating.AGAIN, when)
@@ -76,7 +87,7 @@ def test_card_json_round_trip():
     text = scheduler.card_to_json(card)
     again = scheduler.card_from_json(text)
     assert scheduler.card_to_json(again) == text
-    assert again.due == utc(2024, 3, 1, 9, 10)
+    assert again.due == utc(2024, 3, 3, 9, 0)
 
 
 def test_card_id_is_stable_per_question():

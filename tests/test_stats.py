@@ -21,6 +21,11 @@ DRILL = Path(__file__).parent / "fixtures" / "practice" / "drill.yaml"
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=timezone.utc)
 runner = CliRunner()
 
+from mlquiz.settings import from_dict
+
+# the due dates pinned below were computed with FSRS's own learning steps (1 and 10 minutes)
+FSRS_DEFAULT_STEPS = from_dict({"learning_steps": ["1m", "10m"]})
+
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
@@ -28,7 +33,7 @@ def utc(*args) -> datetime:
 
 def record(store, question_id, rating, correct, when, topic="drill"):
     """One answer as the session records it, with the session's own reviewer at a fixed time."""
-    apply = Session([], None, None, PracticeOptions())._reviewer(question_id, rating, when)
+    apply = Session([], None, None, PracticeOptions(settings=FSRS_DEFAULT_STEPS))._reviewer(question_id, rating, when)
     return store.record(question_id=question_id, topic=topic, variant=0, rating=int(rating), correct=correct,
                         response="", now=when, duration_ms=1, session="test", apply_review=apply)
 
@@ -105,7 +110,7 @@ def test_overruled_review_counts_as_corrected(drill_questions, store):
     review_id = record(store, "drill-multi", Rating.AGAIN, False, utc(2024, 5, 10, 11, 45))
     before = compute_stats(drill_questions, store, NOW).topics[0]
     assert (before.graded, before.correct) == (6, 3)
-    apply = Session([], None, None, PracticeOptions())._reviewer("drill-multi", Rating.GOOD, NOW)
+    apply = Session([], None, None, PracticeOptions(settings=FSRS_DEFAULT_STEPS))._reviewer("drill-multi", Rating.GOOD, NOW)
     store.overrule(review_id, rating=int(Rating.GOOD), correct=True, now=NOW, apply_review=apply)
     after = compute_stats(drill_questions, store, NOW).topics[0]
     assert (after.graded, after.correct) == (6, 4)

@@ -25,10 +25,15 @@ T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 DRILL = Path(__file__).parent / "fixtures" / "practice" / "drill.yaml"
 runner = CliRunner()
 
+from mlquiz.settings import from_dict
+
+# the due dates pinned below were computed with FSRS's own learning steps (1 and 10 minutes)
+FSRS_DEFAULT_STEPS = from_dict({"learning_steps": ["1m", "10m"]})
+
 
 def reviewer(question_id: str, rating: Rating, now: datetime):
     """The session's own apply_review: fsrs review of the stored card (or a new one) at ``now``."""
-    return Session([], None, None, PracticeOptions())._reviewer(question_id, rating, now)
+    return Session([], None, None, PracticeOptions(settings=FSRS_DEFAULT_STEPS))._reviewer(question_id, rating, now)
 
 
 def record(store, question_id="drill-numeric", rating=Rating.GOOD, correct=True, now=T0, response="r", topic="drill"):
@@ -110,7 +115,7 @@ def test_record_writes_the_review_and_the_card(tmp_path):
     assert store.last_results() == {"drill-numeric": True}
 
 
-FSRS = scheduler.make_scheduler()
+FSRS = scheduler.make_scheduler(FSRS_DEFAULT_STEPS)
 
 
 def test_overrule_recomputes_the_card_from_the_state_before(tmp_path):

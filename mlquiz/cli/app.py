@@ -86,51 +86,163 @@ def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders 
         raise typer.Exit(1)
 
 
+NowOption = typer.Option(None, "--now", envvar="MLQUIZ_NOW", show_envvar=False,
+                         help="Act as if it were this time: 2026-12-04T09:00 (local), a date, or +1d, -2h "
+                              "(also MLQUIZ_NOW).")
+OnlyOption = typer.Option(None, "--only", help="Only this bank: a bank id, or a file or folder, which is then "
+                                                "loaded too (repeatable).")
+
+
 @app.command()
 def practice(
-    topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable)."),
-    count: int = typer.Option(10, "--count", "-n", min=1, max=500, help="How many questions."),
+    topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable; any case)."),
+    count: int = typer.Option(None, "--count", "-n", min=1, max=500,
+                              help="How many questions [default: session_length in the settings, else 10]."),
     bank: list[Path] = BankOption,
+    only: list[str] = OnlyOption,
     difficulty: list[str] = typer.Option(None, "--difficulty", "-d", help="easy, medium or hard (repeatable)."),
+    tag: list[str] = typer.Option(None, "--tag", help="Only questions with this tag (repeatable)."),
     new: bool = typer.Option(False, "--new", help="Only questions you have never seen."),
     mistakes: bool = typer.Option(False, "--mistakes", help="Only questions you last answered wrong."),
     seed: int = typer.Option(None, "--seed", help="Reproducible order and variants."),
     exam: bool = typer.Option(False, "--exam", help="No feedback until the end, then a scored report."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record progress."),
-    lang: str = typer.Option("en", "--lang", help="Language of the questions, where a bank has it."),
+    lang: str = typer.Option(None, "--lang", help="Language of the questions, where a bank has it "
+                                                  "[default: language in the settings, else en]."),
+    now: str = NowOption,
 ):
     """Practice: due reviews first, then new questions, scheduled by spaced repetition.
 
-    At a prompt: ? hint, s skip, q quit, o overrule the previous grading.
+    At a prompt: ? hint, s skip, q quit; after an answer, d runs its demo and o overrules the grading.
     Answers can be piped, one per line.
 
     Example: mlquiz practice -t lstm -n 5
     """
+    from mlquiz import settings as config
     from mlquiz.cli import render
     from mlquiz.practice import session
 
-    options = session.PracticeOptions(count=count, topics=tuple(topic or ()), difficulties=tuple(difficulty or ()),
-                                      mode=session.mode_from_flags(new, mistakes), seed=seed, exam=exam, lang=lang)
+    prefs = config.load()
+    options = session.PracticeOptions(count=count or prefs.session_length, topics=tuple(topic or ()),
+                                      difficulties=tuple(difficulty or ()), tags=tuple(tag or ()),
+                                      only=tuple(only or ()), mode=session.mode_from_flags(new, mistakes), seed=seed,
+                                      exam=exam, lang=lang or prefs.language, now=_now(now), settings=prefs)
     try:
         summary = session.practice(options, bank or [], save=not no_save, ui=render.TerminalUI(exam=exam))
         render.practice_summary(summary, exam)
     except KeyboardInterrupt:  # outside a question (loading, the summary): answers are already committed
-        render.print_error("interrupted; every answer given is saved")
+        render.print_error("interrupted; every answer given is saved" if not no_save else "interrupted")
         raise typer.Exit(130) from None
     if summary.ended_by == "interrupt":
         raise typer.Exit(130)
 
 
+def _now(text: str | None):
+    from mlquiz.practice.scheduler import parse_now
+
+    if not text:
+        return None
+    try:
+        return parse_now(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--now / MLQUIZ_NOW") from None
+
+
 @app.command()
-def stats(bank: list[Path] = BankOption, json: bool = JsonOption):
-    """Progress per topic: seen, accuracy, due now and within 7 days, recall probability; 30 days of activity.
+def stats(bank: list[Path] = BankOption, json: bool = JsonOption, now: str = NowOption):
+    """Progress per topic: seen, known (last answer right), accuracy, due now and within 7 days; 30 days of activity.
 
     Example: mlquiz stats --json
     """
     from mlquiz.cli import render
     from mlquiz.practice.stats import load_stats
 
-    render.stats_report(load_stats(bank or []), json)
+    render.stats_report(load_stats(bank or [], _now(now)), json)
+
+
+@app.command()
+def where(json: bool = JsonOption):
+    """Where mlquiz keeps your progress, its caches and its settings.
+
+    Example: mlquiz where
+    """
+    from mlquiz import paths
+    from mlquiz.cli import render
+
+    render.locations(paths.locations(), json)
+
+
+@app.command()
+def config(json: bool = JsonOption):
+    """Show the settings in force and the file they come from (docs/settings.md explains each).
+
+    Example: mlquiz config
+    """
+    from mlquiz import settings
+    from mlquiz.cli import render
+
+    render.settings_report(settings.load(), json)
+
+
+@app.command()
+def show(question_id: str = typer.Argument(..., help="The question's id, as in mlquiz search or an exam report."),
+         bank: list[Path] = BankOption, json: bool = JsonOption,
+         lang: str = typer.Option("en", "--lang", help="Language of the question, where its bank has it.")):
+    """One question in full: answer, explanation, every variant, its demo, and your history with it.
+
+    --json follows the mlquiz.show/1 schema (docs/show-and-search.md).
+
+    Example: mlquiz show cnn-output-size --json
+    """
+    from mlquiz.cli import render
+    from mlquiz.practice.lookup import show as lookup
+
+    render.question_card(lookup(question_id, bank or [], lang), json)
+
+
+@app.command()
+def search(text: list[str] = typer.Argument(None, help="Words that must all appear (id, prompt, options, "
+                                                        "explanation, tags); none lists every question."),
+           topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable)."),
+           tag: list[str] = typer.Option(None, "--tag", help="Only questions with this tag (repeatable)."),
+           type: list[str] = typer.Option(None, "--type", help="Only this question type (repeatable)."),
+           bank: list[Path] = BankOption, only: list[str] = OnlyOption, json: bool = JsonOption):
+    """Find questions by text; --json follows the mlquiz.search/1 schema (docs/show-and-search.md).
+
+    Example: mlquiz search "forget gate" --topic lstm
+    """
+    from mlquiz.cli import render
+    from mlquiz.content.describe import search as run_search
+    from mlquiz.content import catalog
+    from mlquiz.content.filters import make_filters
+
+    loaded = catalog.load_with_only(bank or [], only or [])
+    filters = make_filters(loaded.questions, loaded.banks, topics=topic, tags=tag, types=type, only=only)
+    render.search_results(run_search(loaded.questions, " ".join(text or []), filters), json)
+
+
+@app.command()
+def reset(topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this topic's progress (repeatable)."),
+          question: list[str] = typer.Option(None, "--question", "-q", help="Only this question (repeatable)."),
+          yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+          bank: list[Path] = BankOption):
+    """Forget progress: all of it, a topic's or a question's. Asks first; keeps a copy of the store.
+
+    Example: mlquiz reset --topic lstm
+    """
+    from mlquiz.cli import render
+    from mlquiz.practice import lookup, scheduler
+
+    plan = lookup.plan_reset(bank or [], topic or (), question or ())
+    if not plan.reviews and not plan.questions:
+        typer.echo(f"nothing to forget for {plan.what}")
+        return
+    if not yes and not render.confirm_reset(plan):
+        typer.echo("nothing was changed")
+        raise typer.Exit(1)
+    backup = lookup.reset(plan, scheduler.utc_now())
+    typer.echo(f"forgot {plan.reviews} reviews of {plan.questions} questions ({plan.what}); "
+               f"a copy of the store before is at {backup}")
 
 
 bank_app = typer.Typer(help="Create question banks.", no_args_is_help=True)
@@ -153,15 +265,17 @@ def bank_new(name: str = typer.Argument(..., help="Bank id, e.g. my-course."),
 export_app = typer.Typer(help="Export banks to Anki, Moodle (GIFT) or Markdown.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 TopicOption = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable).")
-ExportBankOption = typer.Option(None, "--bank", "-b", help="Only this bank: a file, folder or bank id (repeatable).")
+ExportOnlyOption = typer.Option(None, "--only", help="Only this bank: a bank id, or a file or folder, which is then "
+                                                    "loaded too (repeatable). Without it every loaded bank is exported.")
 VariantsOption = typer.Option(1, "--variants", min=1, max=100, help="Concrete variants per parameterized question.")
 
 
-def _export(fmt: str, out: Path, bank, topic, variants, deck_by: str = "bank") -> None:
+def _export(fmt: str, out: Path, bank, only, topic, variants, deck_by: str = "bank") -> None:
     from mlquiz.cli import render
     from mlquiz.export import export
 
-    result = export(fmt, out, extra_banks=bank or [], topics=topic or [], variants=variants, deck_by=deck_by,
+    result = export(fmt, out, extra_banks=bank or [], only=only or [], topics=topic or [], variants=variants,
+                    deck_by=deck_by,
                     warn=lambda problems: render.print_problems(problems, heading="skipped"))
     figures = f", {result.figures} figures" if result.figures else ""
     notes = "".join(f"; {note}" for note in result.notes)
@@ -169,7 +283,8 @@ def _export(fmt: str, out: Path, bank, topic, variants, deck_by: str = "bank") -
 
 
 @export_app.command("anki")
-def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write."), bank: list[str] = ExportBankOption,
+def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write."), bank: list[Path] = BankOption,
+                only: list[str] = ExportOnlyOption,
                 topic: list[str] = TopicOption, variants: int = VariantsOption,
                 deck_by: str = typer.Option("bank", "--deck-by", help="One deck per 'bank' or per 'topic'.")):
     """Write an Anki package; re-importing an edited bank updates notes instead of duplicating them.
@@ -178,40 +293,41 @@ def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write.")
     """
     if deck_by not in ("bank", "topic"):
         raise typer.BadParameter("use bank or topic", param_hint="--deck-by")
-    _export("anki", out, bank, topic, variants, deck_by)
+    _export("anki", out, bank, only, topic, variants, deck_by)
 
 
 @export_app.command("gift")
-def export_gift(out: Path = typer.Argument(..., help="The GIFT text file to write."), bank: list[str] = ExportBankOption,
+def export_gift(out: Path = typer.Argument(..., help="The GIFT text file to write."), bank: list[Path] = BankOption,
+                only: list[str] = ExportOnlyOption,
                 topic: list[str] = TopicOption, variants: int = VariantsOption):
     """Write Moodle GIFT, with numeric tolerances in GIFT's absolute form.
 
-    Example: mlquiz export gift quiz.txt --bank my-course.yaml
+    Example: mlquiz export gift quiz.txt --only my-course.yaml
     """
-    _export("gift", out, bank, topic, variants)
+    _export("gift", out, bank, only, topic, variants)
 
 
 @export_app.command("markdown")
 def export_markdown(out: Path = typer.Argument(..., help="The Markdown file to write."),
-                    bank: list[str] = ExportBankOption, topic: list[str] = TopicOption,
+                    bank: list[Path] = BankOption, only: list[str] = ExportOnlyOption, topic: list[str] = TopicOption,
                     variants: int = VariantsOption):
     """Write a study sheet by topic: answers, explanations and the demo behind each number.
 
     Example: mlquiz export markdown study.md -t cnn
     """
-    _export("markdown", out, bank, topic, variants)
+    _export("markdown", out, bank, only, topic, variants)
 
 
 @export_app.command("html")
 def export_html(out: Path = typer.Argument(..., help="The .html file to write."),
-                bank: list[str] = ExportBankOption, topic: list[str] = TopicOption,
+                bank: list[Path] = BankOption, only: list[str] = ExportOnlyOption, topic: list[str] = TopicOption,
                 variants: int = VariantsOption):
     """Write one self-contained HTML study sheet by topic, with each demo's figure as inline SVG;
     it opens offline and prints as a handout.
 
     Example: mlquiz export html sheet.html -t lstm
     """
-    _export("html", out, bank, topic, variants)
+    _export("html", out, bank, only, topic, variants)
 
 
 def main() -> None:

@@ -163,8 +163,53 @@ def demo_result(spec, values: dict, as_json: bool, plot: str | None = None, scen
 
 
 # ----- practice
+def shown_answer(item) -> str:
+    """The answer as the candidate saw it: options with the letters on screen, in screen order."""
+    from mlquiz.content.items import LETTERS
+
+    kind = item.question.type
+    if kind == "choice" and item.answer in item.options:
+        return f"{LETTERS[item.options.index(item.answer)]}) {item.answer}"
+    if kind == "multi":
+        return ", ".join(f"{LETTERS[i]}) {o}" for i, o in enumerate(item.options) if o in item.answer)
+    return item.answer_text
+
+
+def shown_given(item, verdict) -> str:
+    """What the candidate answered, with option texts for multi-select letters."""
+    from mlquiz.content.items import LETTERS
+
+    if item.question.type == "multi" and verdict.given:
+        letters = [part.strip() for part in verdict.given.split(",")]
+        return ", ".join(f"{l}) {item.options[LETTERS.index(l)]}" for l in letters if l in LETTERS[:len(item.options)])
+    return verdict.given
+
+
+def shown_letters(verdict) -> str:
+    """``c)`` or ``a), c)``: the letters of a choice or multi-select answer."""
+    if ")" in verdict.given and "," not in verdict.given.split(")")[0]:
+        return verdict.given.split(")")[0] + ")"  # choice: "c) text"
+    return ", ".join(f"{part.strip()})" for part in verdict.given.split(",") if part.strip())
+
+
+def first_paragraph(text: str) -> tuple[str, bool]:
+    """The explanation's first paragraph, and whether more follows."""
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    return (paragraphs[0] if paragraphs else ""), len(paragraphs) > 1
+
+
+def short_prompt(text: str, limit: int = 90) -> str:
+    """A question's prompt in one line of at most ``limit`` characters, cut at a word."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 class TerminalUI:
     """The practice session's screen: rich output, one input line per prompt."""
+
+    wants_context = True  # the session passes review/new and the score to show_question
 
     def __init__(self, out=None, exam: bool = False):
         self.out = out or console()
@@ -174,20 +219,63 @@ class TerminalUI:
         except (AttributeError, ValueError, OSError):
             pass
 
-    def show_question(self, item, number: int, total: int) -> None:
+        self._after = None  # after feedback: (graded wrong, has a demo), for the next prompt's keys
+        self._readline = _setup_readline()
+
+    def show_plan(self, summary, options) -> None:
+        total = summary.reviews + summary.new
+        parts = [f"{summary.reviews} review{'s' if summary.reviews != 1 else ''} due",
+                 f"{summary.new} new"]
+        line = f"[bold]{total} question{'s' if total != 1 else ''}[/]: " + ", ".join(parts)
+        if options.exam:
+            line += " · exam: no feedback until the report"
+        self.out.print(line)
+
+    def show_question(self, item, number: int, total: int, review: bool | None = None,
+                      score: tuple[int, int] | None = None) -> None:
         from mlquiz.safetext import terminal as escape
         from rich.panel import Panel
 
         from mlquiz.content.items import LETTERS
 
+        from rich.console import Group
+        from rich.table import Table
+
         q = item.question
-        body = escape(item.prompt)
+        parts = [escape(item.prompt)]
         if item.options:
-            body += "\n\n" + "\n".join(f"  [bold]{LETTERS[i]})[/] {escape(o)}" for i, o in enumerate(item.options))
+            # a grid gives wrapped option lines a hanging indent under the option's text
+            options = Table.grid(padding=(0, 1, 0, 0))
+            options.add_column(width=4, justify="right")
+            options.add_column(ratio=1)
+            for i, option in enumerate(item.options):
+                options.add_row(f"[bold]{LETTERS[i]})[/]", escape(option))
+            parts += ["", options]
         if q.type == "numeric" and item.unit:
-            body += f"\n\n[dim]unit: {escape(item.unit)}[/]"
-        title = f"{number}/{total} · {q.topic} · {q.difficulty} · {q.type}"
-        self.out.print(Panel(body, title=title, title_align="left", border_style="cyan"))
+            parts += ["", f"[dim]unit: {escape(item.unit)}[/]"]
+        body = Group(*parts) if len(parts) > 1 else parts[0]
+        mark = "" if review is None else (" · [yellow]review[/]" if review else " · [green]new[/]")
+        title = f"{number}/{total}{mark} · {escape(q.topic)} · {q.difficulty} · {q.type}"
+        subtitle = f"{score[0]}/{score[1]} right" if score and score[1] else None
+        self.out.print(Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right",
+                             border_style="cyan"))
+
+    def _input(self, markup: str) -> str:
+        if not self._readline:
+            line = self.out.input(markup)
+            if not sys.stdin.isatty():  # piped answers: show each after its prompt, as a terminal would
+                from mlquiz.safetext import terminal
+
+                # a piped line may hold bytes that are not UTF-8 (kept as surrogate escapes): show them escaped
+                self.out.print(terminal(line), markup=False, highlight=False)
+            return line
+        with self.out.capture() as captured:
+            self.out.print(markup, end="")
+        # readline must know which characters take no room, or editing a long line garbles it
+        import re
+
+        prompt = re.sub(r"(\x1b\[[0-9;]*m)", "\x01\\1\x02", captured.get())
+        return input(prompt)
 
     def ask(self, item, revealed: bool) -> str:
         kind = item.question.type
@@ -195,12 +283,24 @@ class TerminalUI:
             "choice": "letter or text", "multi": "letters, e.g. a,c", "truefalse": "t/f", "numeric": "number",
             "text": "answer", "recall": "1 again · 2 hard · 3 good · 4 easy" + ("" if revealed else " · Enter reveals"),
         }
-        return self.out.input(f"[bold cyan]{hints[kind]}[/] [dim](? hint · s skip · q quit)[/] > ")
+        keys = "? hint · s skip · q quit"
+        if self._after:
+            wrong, demo = self._after
+            keys += (" · d demo" if demo else "") + (" · o overrule" if wrong else "")
+        try:
+            return self._input(f"[bold cyan]{hints[kind]}[/] [dim]({keys})[/] > ")
+        finally:
+            self._after = None
 
     def problem(self, message: str) -> None:
         from mlquiz.safetext import terminal as escape
 
         self.out.print(f"[yellow]{escape(message)}[/]")
+
+    def understood(self, note: str) -> None:
+        from rich.markup import escape
+
+        self.out.print(f"[dim]{escape(note)}[/]")
 
     def skipped(self, problems) -> None:
         print_problems(problems, heading="skipped")
@@ -208,7 +308,10 @@ class TerminalUI:
     def show_hint(self, item) -> None:
         from mlquiz.safetext import terminal as escape
 
-        self.out.print(f"[magenta]hint:[/] {escape(item.hint)}" if item.hint else "[dim]no hint for this one[/]")
+        if item.hint:
+            self.out.print(f"[magenta]hint:[/] {escape(item.hint)} [dim](a right answer now counts as hard)[/]")
+        else:
+            self.out.print("[dim]no hint for this one[/]")
 
     def reveal(self, item) -> None:
         from mlquiz.safetext import terminal as escape
@@ -216,28 +319,46 @@ class TerminalUI:
         self.out.print(f"[bold]answer:[/] {escape(item.answer_text)}")
         if not self.exam:
             self._explain(item)
+            self._after = (False, item.question.proof is not None)
+        self.out.print()
 
-    def show_feedback(self, item, verdict) -> None:
+    def show_feedback(self, item, verdict, hinted: bool = False) -> None:
         from mlquiz.safetext import terminal as escape
 
+        from mlquiz.content.items import LETTERS, tolerance_text
+
+        if verdict.note and verdict.note != "overruled":
+            self.understood(verdict.note)
         if verdict.correct:
-            self.out.print(f"[bold green]✓ right[/]  [dim]({escape(verdict.given)})[/]")
+            extra = " [dim](with a hint: counts as hard)[/]" if hinted else ""
+            # a choice's text is on screen just above: its letter is enough
+            given = shown_letters(verdict) if item.options else verdict.given
+            self.out.print(f"[bold green]✓ right[/]  {escape(given)}{extra}")
         else:
-            self.out.print(f"[bold red]✗ wrong[/]  you said {escape(verdict.given)}; "
-                           f"the answer is [bold]{escape(item.answer_text)}[/]{escape(tolerance_note(item))}")
-        for missed in verdict.missed:
-            self.out.print(f"  [red]missed:[/] {escape(missed)}")
-        for extra in verdict.extra:
-            self.out.print(f"  [red]not right:[/] {escape(extra)}")
+            within = ""
+            if item.question.type == "numeric" and item.tolerance is not None:
+                within = f" [dim]({escape(tolerance_text(item.tolerance))})[/]"
+            self.out.print(f"[bold red]✗ wrong[/]  you said {escape(shown_given(item, verdict))}; "
+                           f"the answer is [bold]{escape(shown_answer(item))}[/]{within}")
+        order = list(item.options)
+        marks = [f"[red]missed:[/] {escape(f'{LETTERS[order.index(m)]}) {m}')}" for m in verdict.missed if m in order]
+        marks += [f"[red]not right:[/] {escape(f'{LETTERS[order.index(e)]}) {e}')}" for e in verdict.extra
+                  if e in order]
+        if marks:
+            self.out.print("  " + " · ".join(marks))
         self._explain(item)
-        self.out.print("[dim](disagree with the grading? type o at the next prompt)[/]")
+        self._after = (not verdict.correct, item.question.proof is not None)
+        if not verdict.correct:
+            self.out.print("[dim](think the grading is wrong? type o at the next prompt)[/]")
+        self.out.print()
 
     def _explain(self, item) -> None:
         from mlquiz.safetext import terminal as escape
 
         from mlquiz.errors import MlquizError
 
-        self.out.print(escape(item.explanation))
+        text, more = first_paragraph(item.explanation)
+        self.out.print(escape(text) + (f" [dim][…] mlquiz show {item.id}[/]" if more else ""))
         try:
             command, shown = item.proof_command, item.proof_value
         except MlquizError as exc:  # the answer is already saved: a broken demo only loses the "see why" line
@@ -245,20 +366,55 @@ class TerminalUI:
             command = None
         if command:
             value = f"  → {escape(shown)}" if shown else ""
-            self.out.print(f"[dim]see why:[/] [cyan]{escape(command)}[/]{value}")
-        self.out.print()
+            self.out.print(f"[dim]see why:[/] [cyan]{escape(command)}[/]{value}  [dim](d runs it)[/]")
+
+    def run_demo(self, item) -> None:
+        """The question's "see why" demo, run here with its parameters; the session goes on after it."""
+        from mlquiz.content.model import resolve_params
+        from mlquiz.demokit import registry
+        from mlquiz.errors import MlquizError
+        from mlquiz.safetext import terminal as escape
+
+        proof = item.question.proof
+        try:
+            spec = registry.get_demo(proof.demo)
+            values = spec.resolve(resolve_params(proof, item.variables))
+            result = registry.compute(spec, values)
+            self.out.print(f"[bold]{escape(spec.title)}[/]  [dim]{escape(spec.command(values))}[/]")
+            self.out.print(registry.render(spec, result))
+        except MlquizError as exc:
+            self.problem(f"the demo did not run: {exc}")
+        self.out.print("[dim](back to the session)[/]")
 
     def overruled(self, item, correct: bool) -> None:
         self.out.print(f"[yellow]overruled:[/] {item.id} now counts as {'right' if correct else 'wrong'}")
 
     def wait_for_end(self, session) -> None:
-        """After the last question, one more prompt so the last grading can be overruled too."""
-        while session.last_graded is not None and not session.options.exam:
-            response = self.out.input("[dim]Enter for your summary (o overrules the last grading)[/] > ")
-            if response.strip().casefold() != "o":
-                return
-            session.overrule()
+        """After the last question, one more prompt so the last grading can be overruled or its demo run."""
+        while session.last_shown is not None and not session.options.exam:
+            wrong, demo = self._after or (False, False)
+            keys = ", ".join(k for k, on in (("d runs the demo", demo), ("o overrules the last grading", wrong)) if on)
+            self._after = None
+            response = self._input(f"[dim]Enter for your summary{f' ({keys})' if keys else ''}[/] > ")
+            response = response.strip().casefold()
+            if response == "d":
+                session.command("d")
+                self._after = (wrong, demo)
+                continue
+            if response == "o":
+                session.overrule()
             return
+
+
+def _setup_readline() -> bool:
+    """Line editing and history at the prompt, where the platform has readline and this is a terminal."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    try:
+        import readline  # noqa: F401  (importing it is what makes input() edit lines)
+    except ImportError:  # Windows without pyreadline: plain input
+        return False
+    return True
 
 
 def practice_summary(summary, exam: bool) -> None:
@@ -269,16 +425,19 @@ def practice_summary(summary, exam: bool) -> None:
     if exam and summary.reviewed:
         report = Table(title="exam report")
         for column in ("#", "question", "you", "answer", ""):
-            report.add_column(column)
+            report.add_column(column, overflow="fold")
         for number, answer in enumerate(summary.reviewed, 1):
             right = answer.verdict.correct if answer.verdict else (answer.rating or 0) >= 3
-            given = answer.verdict.given if answer.verdict else f"rated {answer.rating}"
-            report.add_row(str(number), answer.item.id, escape(given), escape(answer.item.answer_text),
-                           "[green]✓[/]" if right else "[red]✗[/]")
+            given = shown_given(answer.item, answer.verdict) if answer.verdict else f"rated {answer.rating}"
+            report.add_row(str(number), escape(short_prompt(answer.item.prompt)) + f"\n[dim]{answer.item.id}[/]",
+                           escape(given), escape(shown_answer(answer.item)), "[green]✓[/]" if right else "[red]✗[/]")
         out.print(report)
-        for answer in summary.reviewed:
+        for number, answer in enumerate(summary.reviewed, 1):
             if answer.verdict and not answer.verdict.correct:
-                out.print(f"[bold]{answer.item.id}[/]: {escape(answer.item.explanation)}")
+                text, _more = first_paragraph(answer.item.explanation)
+                demo = f"\n  [dim]see why:[/] [cyan]{escape(answer.item.proof_command)}[/]" \
+                    if answer.item.proof_command else ""
+                out.print(f"[bold]{number}.[/] {escape(text)}{demo}")
     table = Table(title="session summary")
     for column in ("topic", "answered", "right", "score"):
         table.add_column(column, justify="left" if column == "topic" else "right")
@@ -293,12 +452,138 @@ def practice_summary(summary, exam: bool) -> None:
     minutes, seconds = divmod(int(summary.finished - summary.started), 60)
     ended = {"quit": "you quit", "eof": "end of input", "interrupt": "interrupted"}.get(summary.ended_by)
     line = f"{total} answered, {skipped} skipped in {minutes}m {seconds:02d}s"
-    out.print(line + (f" ({ended}; every answer is saved)" if ended else ""))
+    kept = "every answer is saved" if summary.saved else "--no-save: nothing was recorded"
+    if ended:
+        out.print(f"{line} ({ended}; {kept})")
+    else:
+        out.print(line + ("" if summary.saved else f" ({kept})"))
     if summary.weakest_topic:
         out.print(f"weakest topic: [bold]{summary.weakest_topic}[/]  (mlquiz practice -t {summary.weakest_topic})")
-    if summary.next_due:
-        out.print(f"due in the next 24 hours: {summary.due_next_day}; next review "
-                  f"{summary.next_due.strftime('%Y-%m-%d %H:%M')} UTC")
+    if summary.saved and summary.next_due:
+        out.print(f"due in the next 24 hours: {summary.due_next_day}; next review {local_time(summary.next_due)}")
+
+
+def local_time(when) -> str:
+    """A time as the user's clock shows it: local time zone, with its name."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def question_card(record: dict, as_json: bool) -> None:
+    """``mlquiz show``: the question, each variant's answer and explanation, its demo, the history."""
+    from rich.markup import escape
+
+    from mlquiz.content.items import LETTERS
+
+    if as_json:
+        print_json(record)
+        return
+    out = console()
+    out.print(f"[bold]{record['id']}[/]  [dim]{record['topic']} · {record['difficulty']} · {record['type']} · "
+              f"{', '.join(record['tags']) or 'no tags'} · {_short_path(record['file'])}:{record['line']}[/]")
+    variants = record["variants"]
+    for variant in variants[:3]:
+        if len(variants) > 1:
+            shown = ", ".join(f"{k}={v}" for k, v in variant["variables"].items())
+            out.print(f"\n[cyan]variant {variant['variant'] + 1} of {len(variants)}[/] [dim]({escape(shown)})[/]")
+        out.print(escape(variant["prompt"]))
+        for i, option in enumerate(variant["options"]):
+            out.print(f"  {LETTERS[i]}) {escape(option)}")
+        within = f" ({variant['tolerance_text']})" if variant["tolerance_text"] else ""
+        out.print(f"[bold]answer:[/] {escape(variant['answer_text'])}{within}")
+        if variant["accept"]:
+            out.print(f"[dim]also accepted:[/] {escape('; '.join(variant['accept']))}")
+        if variant is variants[0]:
+            if variant["hint"]:
+                out.print(f"[magenta]hint:[/] {escape(variant['hint'])}")
+            out.print(escape(variant["explanation"]))
+        if variant["demo"]:
+            value = f"  → {escape(variant['demo']['value'])}" if variant["demo"]["value"] else ""
+            out.print(f"[dim]see why:[/] [cyan]{escape(variant['demo']['command'])}[/]{value}")
+    if len(variants) > 3:
+        out.print(f"[dim]… {len(variants) - 3} more variants: mlquiz show {record['id']} --json[/]")
+    history = record["history"]
+    if not history["reviews"]:
+        out.print("\n[dim]you have not answered it yet[/]")
+        return
+    marks = " ".join("✓" if (r["correct"] if r["correct"] is not None else r["rating"] > 1) else "✗"
+                     for r in history["reviews"])
+    first = datetime_local(history["reviews"][0]["reviewed_at"])
+    due = datetime_local(history["due"]) if history["due"] else "-"
+    out.print(f"\n[bold]your history:[/] {len(history['reviews'])} answers since {first}: {marks}; next due {due}")
+
+
+def datetime_local(iso: str) -> str:
+    from datetime import datetime
+
+    return local_time(datetime.fromisoformat(iso))
+
+
+def search_results(found: dict, as_json: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    if as_json:
+        print_json(found)
+        return
+    out = console()
+    if not found["count"]:
+        out.print(f"no question matches {found['query']!r}")
+        return
+    table = Table(title=f"{found['count']} questions" + (f" matching {found['query']!r}" if found["query"] else ""),
+                  caption="mlquiz show ID for one in full", caption_justify="left")
+    table.add_column("id", style="cyan", overflow="fold")
+    table.add_column("topic")
+    table.add_column("type")
+    table.add_column("prompt", ratio=1)
+    for result in found["results"]:
+        table.add_row(result["id"], result["topic"], result["type"], escape(short_prompt(result["prompt"], 120)))
+    out.print(table)
+
+
+def confirm_reset(plan) -> bool:
+    out = console()
+    out.print(f"This forgets {plan.reviews} reviews of {plan.questions} questions ({plan.what}) in {plan.store}; "
+              "a copy is kept beside it.")
+    try:
+        answer = out.input("Type [bold]yes[/] to go on > ")
+    except EOFError:
+        return False
+    return answer.strip().casefold() in ("yes", "y")
+
+
+def locations(where: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(where)
+        return
+    out = console()
+    note = lambda exists: "" if exists else "  [dim](not created yet)[/]"  # noqa: E731
+    out.print(f"progress  {where['progress']}{note(where['progress_exists'])}", soft_wrap=True)
+    out.print(f"cache     {where['cache']}  [dim](safe to delete)[/]", soft_wrap=True)
+    out.print(f"settings  {where['config']}{note(where['config_exists'])}", soft_wrap=True)
+    if where["legacy_progress"]:
+        out.print(f"[yellow]old progress[/] {where['legacy_progress']}: moved to the data folder by the next "
+                  "practice session", soft_wrap=True)
+    if where["overridden_by"]:
+        out.print(f"[dim](all under {where['data']}, set by {where['overridden_by']})[/]", soft_wrap=True)
+
+
+def settings_report(prefs, as_json: bool) -> None:
+    from mlquiz.paths import config_path
+
+    data = prefs.to_dict()
+    data["source"] = prefs.source
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    where = prefs.source or f"{config_path()} (not created: these are the defaults)"
+    out.print(f"[dim]# settings from {where}[/]", soft_wrap=True)
+    for key in ("desired_retention", "learning_steps", "relearning_steps", "session_length", "language"):
+        value = data[key]
+        shown = "[" + ", ".join(f'"{v}"' for v in value) + "]" if isinstance(value, list) else (
+            f'"{value}"' if isinstance(value, str) else str(value))
+        out.print(f"{key} = {shown}", highlight=False)
+    out.print("[dim]# edit the file to change them; docs/settings.md explains each[/]")
 
 
 def stats_report(stats, as_json: bool) -> None:
@@ -313,14 +598,20 @@ def stats_report(stats, as_json: bool) -> None:
     if as_json:
         print_json(stats.to_dict())
         return
-    table = Table(title=f"progress: {stats.reviews} reviews")
-    for column in ("topic", "questions", "seen", "accuracy", "due now", "due 7d", "recall"):
+    table = Table(title=f"progress: {stats.reviews} reviews",
+                  caption="known: seen questions whose last answer was right · accuracy: all graded answers",
+                  caption_justify="left")
+    for column in ("topic", "questions", "seen", "known", "accuracy", "due now", "due 7d"):
         table.add_column(column, justify="left" if column == "topic" else "right")
     for t in stats.topics:
-        table.add_row(escape(t.topic), str(t.questions), str(t.seen),
-                      "-" if t.accuracy is None else f"{t.accuracy:.0%}", str(t.due_now), str(t.due_7_days),
-                      "-" if t.recall_probability is None else f"{t.recall_probability:.0%}")
-    console().print(Group(table, activity_chart(stats.activity)))
+        table.add_row(escape(t.topic), str(t.questions), str(t.seen), "-" if t.known is None else f"{t.known:.0%}",
+                      "-" if t.accuracy is None else f"{t.accuracy:.0%}", str(t.due_now), str(t.due_7_days))
+    parts = [table, activity_chart(stats.activity)]
+    if stats.store_path:
+        from rich.text import Text
+
+        parts.append(Text(f"progress is kept in {stats.store_path}", style="dim"))
+    console().print(Group(*parts))
 
 
 def activity_chart(activity):
@@ -336,14 +627,3 @@ def activity_chart(activity):
     text.append(bars, style="green")
     return text
 
-
-def tolerance_note(item) -> str:
-    """' (within 1%)' for a numeric answer, so a candidate sees how close counts as right."""
-    tolerance = item.tolerance
-    if item.question.type != "numeric" or tolerance is None:
-        return ""
-    if tolerance.rel == 0 and tolerance.abs == 0:
-        return " (exactly)"
-    parts = [f"{tolerance.rel * 100:g}%"] if tolerance.rel else []
-    parts += [f"±{tolerance.abs:g}"] if tolerance.abs else []
-    return f" (within {' or '.join(parts)})"

@@ -119,3 +119,8 @@ def load(extra: list[Path]) -> Catalog:
         problems.extend(clashes)
         banks = [b for b in banks if b.path not in {p.file for p in clashes}]
     return Catalog(banks, problems)
+
+
+def load_with_only(extra: list[Path], only) -> Catalog:
+    """``load`` with the files and folders named by ``--only`` loaded too (``--only my-bank.yaml``)."""
+    return load(list(extra) + [Path(v) for v in only or () if Path(v).exists()])

@@ -207,3 +207,11 @@ def _snippet(ref) -> str | None:
     from mlquiz.demokit import registry
 
     return registry.get_demo(ref.demo).snippets[ref.snippet]
+def tolerance_text(tolerance: Tolerance) -> str:
+    """How close a numeric answer must be, in words: ``within 1%``, ``within ±0.05``, ``exact``."""
+    parts = []
+    if tolerance.rel:
+        parts.append(f"within {format_number(tolerance.rel * 100)}%")
+    if tolerance.abs:
+        parts.append(f"within ±{format_number(tolerance.abs)}")
+    return " or ".join(parts) if parts else "exact"

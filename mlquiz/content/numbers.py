@@ -60,6 +60,13 @@ def parse_number(text: str) -> float:
         raise AnswerFormatError(f"that is longer than {MAX_INPUT} characters; type just the number")
     source = source.replace("×", "*").replace("^", "**").replace("−", "-")
     source = re.sub(r"(?<=\d),(?=\d{3}\b)", "", source)  # 13,780 -> 13780 (thousands separators)
+    comma = re.search(r"\d,\d", source)
+    if comma:  # 0,5: a decimal comma (13,780 was read as thousands above)
+        dotted = re.sub(r"(?<=\d),(?=\d)", ".", source)
+        raise AnswerFormatError(f"{text.strip()!r}: use a decimal point ({dotted}); a comma only separates "
+                                "thousands, as in 13,780")
+    if _underflowing_literal(source):
+        raise AnswerFormatError(_UNDERFLOW)
     percent = source.endswith("%")
     if percent:
         source = source[:-1]
@@ -94,15 +101,15 @@ def _evaluate(node: ast.AST, depth: int) -> float:
             if isinstance(node.op, ast.Sub):
                 return left - right
             if isinstance(node.op, ast.Mult):
-                return _bounded(left * right)
+                return _not_underflowed(_bounded(left * right), left != 0 and right != 0)
             if isinstance(node.op, ast.Div):
-                return left / right
+                return _not_underflowed(left / right, left != 0)
             if abs(right) > MAX_EXPONENT:
                 raise AnswerFormatError(f"an exponent above {MAX_EXPONENT} is out of range")
-            power = float(left) ** float(right)
-            if isinstance(power, complex):
-                raise AnswerFormatError("a negative number to a fractional power is not a real number")
-            return _bounded(power)
+            if left < 0 and not float(right).is_integer():
+                raise AnswerFormatError(f"a negative number to a fractional power has no real value here; for the "
+                                        f"real root write -({format_number(-left)}**({ast.unparse(node.right)}))")
+            return _not_underflowed(_bounded(float(left) ** float(right)), left != 0)
         except ZeroDivisionError:
             raise AnswerFormatError("division by zero") from None
         except OverflowError:
@@ -114,6 +121,24 @@ def _evaluate(node: ast.AST, depth: int) -> float:
         except (ValueError, OverflowError):
             raise AnswerFormatError(f"{node.func.id} of that value is undefined") from None
     raise AnswerFormatError("use numbers, + - * / ** ( ), e, pi and sqrt/exp/log only")
+
+
+_UNDERFLOW = ("that number is too small for a float (below about 1e-308) and would read as 0; "
+              "type a larger value, or 0 if you mean 0")
+
+
+def _underflowing_literal(source: str) -> bool:
+    """A literal written with a nonzero digit that a float reads as 0 (``1e-400``)."""
+    for match in re.finditer(r"(\d*\.?\d+)[eE][+-]?\d+", source):
+        if re.search(r"[1-9]", match.group(1)) and float(match.group(0)) == 0:
+            return True
+    return False
+
+
+def _not_underflowed(value, inputs_nonzero: bool):
+    if value == 0 and inputs_nonzero:
+        raise AnswerFormatError(_UNDERFLOW)
+    return value
 
 
 def _bounded(value):

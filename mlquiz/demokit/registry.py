@@ -82,8 +82,18 @@ def _spec(name: str) -> DemoSpec:
     spec = _specs.get(name)
     if spec is None or spec.module != module:
         spec = _specs[name] = read_spec(name, module, path)
-        cache.save_demo_specs(demo_fingerprint(), _specs)
+        _save_specs_at_exit()
     return spec
+
+
+@lru_cache(maxsize=1)
+def _save_specs_at_exit() -> None:
+    """Write the parsed specs once, when the process ends, not once per demo read (18 writes on a first run)."""
+    import atexit
+
+    from mlquiz.demokit import cache
+
+    atexit.register(lambda: cache.save_demo_specs(demo_fingerprint(), dict(_specs or {})))
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ class ExportResult:
 
 
 def select_banks(loaded, wanted):
-    """Keep only the banks named by ``wanted`` (a file, a folder or a bank id); all when empty."""
+    """Keep only the banks named by ``wanted`` (``--only``: a file, a folder or a bank id); all when empty."""
     import difflib
 
     from mlquiz.content.catalog import Catalog
@@ -41,7 +41,7 @@ def select_banks(loaded, wanted):
     for bank_id in ids - known:
         close = difflib.get_close_matches(bank_id, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise MlquizError(f"--bank {bank_id!r} is neither a file nor a bank id; {hint}banks: {', '.join(sorted(known))}")
+        raise MlquizError(f"--only {bank_id!r} is neither a file nor a bank id; {hint}banks: {', '.join(sorted(known))}")
     banks = [b for b in loaded.banks if b.id in ids
              or any(Path(b.path).resolve() == p or p in Path(b.path).resolve().parents for p in paths)]
     return Catalog(banks, loaded.problems)
@@ -51,10 +51,9 @@ def export_items(catalog, *, topics=(), variants: int = 1):
     """(bank, items) pairs for the catalog's banks, filtered by topic, with ``variants`` per question."""
     from mlquiz.content.items import make_item, shuffled, stable_rng
 
-    known = {q.topic for q in catalog.questions}
-    unknown = [t for t in topics if t not in known]
-    if unknown:
-        raise MlquizError(f"no questions on topic {unknown[0]!r}; topics: {', '.join(sorted(known))}")
+    from mlquiz.content.filters import resolve
+
+    topics = resolve(topics, {q.topic for q in catalog.questions}, "topic", "--topic")
     result = []
     for bank in catalog.banks:
         items = [make_item(q, v) for q in bank.questions if not topics or q.topic in topics
@@ -67,13 +66,19 @@ def export_items(catalog, *, topics=(), variants: int = 1):
     return result
 
 
-def export(fmt: str, out: Path, *, extra_banks=(), topics=(), variants: int = 1, deck_by: str = "bank",
+def export(fmt: str, out: Path, *, extra_banks=(), only=(), topics=(), variants: int = 1, deck_by: str = "bank",
            warn=None) -> ExportResult:
+    """Export every loaded bank (the shipped ones and ``extra_banks``, as ``--bank`` means everywhere),
+    or only those ``only`` names (bank ids, or files and folders, which are loaded too)."""
     from mlquiz.content import catalog
 
     if fmt not in FORMATS:
         raise MlquizError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    loaded = select_banks(catalog.load([Path(b) for b in extra_banks if Path(b).exists()]), extra_banks)
+    for path in extra_banks:
+        if not Path(path).exists():
+            raise MlquizError(f"--bank {path}: no such file or folder; --bank adds a bank file or folder, "
+                              f"--only {path} exports only the bank of that id")
+    loaded = select_banks(catalog.load_with_only([Path(b) for b in extra_banks], only), only)
     if loaded.problems and warn:
         warn(loaded.problems)
     groups = export_items(loaded, topics=tuple(topics), variants=variants)

@@ -46,16 +46,17 @@ def grade(item: Item, response: str) -> Verdict:
         value = parse_bool(response)
         return Verdict(value == item.answer, "true" if value else "false")
     if kind == "choice":
-        index = choose(response, item.options, single=True)[0]
-        chosen = item.options[index]
-        return Verdict(chosen == item.answer, f"{LETTERS[index]}) {chosen}")
+        indexes, note = understand(response, item.options, single=True)
+        chosen = item.options[indexes[0]]
+        return Verdict(chosen == item.answer, f"{LETTERS[indexes[0]]}) {chosen}", note=note)
     if kind == "multi":
-        picked = {item.options[i] for i in choose(response, item.options, single=False)}
+        indexes, note = understand(response, item.options, single=False)
+        picked = {item.options[i] for i in indexes}
         right = set(item.answer)
         order = list(item.options)
         return Verdict(picked == right, ", ".join(LETTERS[order.index(o)] for o in order if o in picked),
                        missed=tuple(o for o in order if o in right - picked),
-                       extra=tuple(o for o in order if o in picked - right))
+                       extra=tuple(o for o in order if o in picked - right), note=note)
     if kind == "text":
         given = normalize_text(response)
         if not given:
@@ -75,17 +76,99 @@ def parse_bool(text: str) -> bool:
 
 
 def choose(text: str, options, *, single: bool) -> list[int]:
-    """Chosen options as 0-based indexes: by the option's own text (``111``; for several,
-    ``tanh; ReLU``) or by letter or number (``b``, ``a,c``, ``2``). Text wins, so typing an
-    option that reads ``1`` picks that option, not the first one."""
+    """Chosen options as 0-based indexes; see ``understand``."""
+    return understand(text, options, single=single)[0]
+
+
+MIN_PARTIAL = 3  # characters: a shorter fragment of an option's text is too easy to mistake for a letter
+
+
+def understand(text: str, options, *, single: bool) -> tuple[list[int], str]:
+    """Chosen options and, when it is not obvious, how the input was read (for the candidate to see).
+
+    Read in this order, so that each input has one meaning:
+
+    1. the whole input is an option's text (``111``, ``gradient clipping``): that option. Text
+       wins, so typing an option that reads ``1`` picks it, not the first option;
+    2. letters or option numbers separated by ``,`` ``;`` or spaces (``b``, ``a,c``, ``1 3``);
+       several letters typed as one run only in alphabetical order (``ac``), so that a word
+       (``bad``) is never read as letters;
+    3. texts separated by ``;`` or ``,``, each the whole or a part (at least three characters) of
+       exactly one option's text (``gates read``, ``tanh, ReLU``).
+    """
     by_text = {normalize_text(option): i for i, option in enumerate(options)}
     whole = normalize_text(text)
     if whole in by_text:
-        return [by_text[whole]]
-    parts = [normalize_text(part) for part in text.split(";") if part.strip()]
-    if not single and len(parts) > 1 and all(part in by_text for part in parts):
-        return list(dict.fromkeys(by_text[part] for part in parts))
-    return parse_letters(text, len(options), single=single)
+        return [by_text[whole]], ""
+    letters = _letters(text, len(options))
+    if letters is not None:
+        indexes, note = letters
+        if single and len(indexes) != 1:
+            raise AnswerFormatError("choose exactly one option")
+        return indexes, note
+    separator = ";" if ";" in text else ","
+    parts = [part for part in text.split(separator) if normalize_text(part)] if not single else [text]
+    if single and ";" in text:
+        parts = [part for part in text.split(";") if normalize_text(part)]
+    indexes = [_by_text(part, options, by_text) for part in parts]
+    if not indexes:
+        raise AnswerFormatError(_format_hint(len(options), single))
+    indexes = list(dict.fromkeys(indexes))
+    if single and len(indexes) != 1:
+        raise AnswerFormatError("choose exactly one option")
+    partial = any(normalize_text(part) not in by_text for part in parts)
+    note = ("read as " + ", ".join(f"{LETTERS[i]}) {options[i]}" for i in sorted(indexes))) if partial else ""
+    return indexes, note
+
+
+def _by_text(part: str, options, by_text: dict) -> int:
+    given = normalize_text(part)
+    if given in by_text:
+        return by_text[given]
+    found = [i for i, option in enumerate(options) if len(given) >= MIN_PARTIAL and given in normalize_text(option)]
+    if len(found) == 1:
+        return found[0]
+    last = LETTERS[len(options) - 1]
+    if found:
+        named = ", ".join(f"{LETTERS[i]})" for i in found)
+        raise AnswerFormatError(f"{part.strip()!r} is part of {named}; type more of it, or the letter")
+    if re.fullmatch(r"[a-z]+", given or "-") and all(c in LETTERS[:len(options)] for c in given):
+        raise AnswerFormatError(f"{part.strip()!r} is not an option's text; to choose several letters separate "
+                                f"them: {','.join(given)}")
+    if re.fullmatch(r"[a-z0-9]", given or "-"):
+        raise AnswerFormatError(f"{part.strip()!r} is not an option; use a to {last}")
+    raise AnswerFormatError(f"{part.strip()!r} is not an option's text; answer with a letter from a to {last}, or "
+                            "type (part of) the option")
+
+
+def _format_hint(count: int, single: bool) -> str:
+    return f"answer with a letter from a to {LETTERS[count - 1]}" + ("" if single else ", e.g. a,c")
+
+
+def _letters(text: str, count: int) -> tuple[list[int], str] | None:
+    """Letters/numbers as indexes, or None if the input is not written as letters at all."""
+    raw = text.strip().casefold()
+    if not raw or not re.fullmatch(r"[a-z0-9]+(?:\s*[,;\s]\s*[a-z0-9]+)*[,;\s]*", raw):
+        return None
+    tokens = [t for t in re.split(r"[,;\s]+", raw) if t]
+    valid = LETTERS[:count]
+    indexes, note = [], ""
+    for token in tokens:
+        if token.isdigit():
+            index = int(token) - 1
+            if not 0 <= index < count:
+                raise AnswerFormatError(f"{token!r} is not an option; use a to {valid[-1]}")
+            indexes.append(index)
+        elif len(token) == 1:
+            if token not in valid:
+                raise AnswerFormatError(f"{token!r} is not an option; use a to {valid[-1]}")
+            indexes.append(valid.index(token))
+        elif len(tokens) == 1 and all(c in valid for c in token) and list(token) == sorted(set(token)):
+            indexes.extend(valid.index(c) for c in token)  # "ac": a run of letters in order
+            note = "read as " + ", ".join(token)
+        else:
+            return None  # a word: read it as text
+    return list(dict.fromkeys(indexes)), note
 
 
 def parse_letters(text: str, count: int, *, single: bool) -> list[int]:
@@ -110,4 +193,6 @@ def parse_letters(text: str, count: int, *, single: bool) -> list[int]:
 def _show(value: float) -> str:
     from mlquiz.content.numbers import format_number
 
+    if float(value).is_integer() and abs(value) < 1e15:  # 3072*4704+4704 reads 14,455,392, not 1.44554e+07
+        return format_number(int(value))
     return format_number(value)

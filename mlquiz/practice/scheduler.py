@@ -26,11 +26,16 @@ RATING_WORDS = {"1": Rating.AGAIN, "again": Rating.AGAIN, "a": Rating.AGAIN,
                 "4": Rating.EASY, "easy": Rating.EASY, "e": Rating.EASY}
 
 
-def make_scheduler(desired_retention: float = DESIRED_RETENTION):
+def make_scheduler(settings=None):
+    """An FSRS scheduler with the retention and learning steps of ``settings`` (mlquiz.settings)."""
     from fsrs import Scheduler
 
+    from mlquiz.settings import Settings
+
+    settings = settings or Settings()
     # No fuzzing: intervals are reproducible, which tests and --seed rely on.
-    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    return Scheduler(desired_retention=settings.desired_retention, learning_steps=settings.steps("learning_steps"),
+                     relearning_steps=settings.steps("relearning_steps"), enable_fuzzing=False)
 
 
 def card_id(question_id: str) -> int:
@@ -86,3 +91,32 @@ def _require_utc(now: datetime) -> None:
 def utc_now() -> datetime:
     """The one place the clock is read; callers pass the result in."""
     return datetime.now(timezone.utc)
+
+
+def shifted_clock(start: datetime | None):
+    """A clock that reads ``start`` now and runs on from it (``--now``); the real clock for None."""
+    if start is None:
+        return utc_now
+    offset = start - utc_now()
+    return lambda: utc_now() + offset
+
+
+def parse_now(text: str) -> datetime:
+    """``--now`` / ``MLQUIZ_NOW``: an ISO date or time (local time if it names no zone), or an offset
+    from the real clock such as ``+1d``, ``+36h`` or ``-2d``; returned as UTC."""
+    import re
+
+    raw = text.strip()
+    offset = re.fullmatch(r"([+-])(\d+(?:\.\d+)?)([mhd])", raw)
+    if offset:
+        sign = 1 if offset.group(1) == "+" else -1
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[offset.group(3)]
+        return utc_now() + sign * timedelta(**{unit: float(offset.group(2))})
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: use an ISO time such as 2026-12-04T09:00, a date, "
+                         "or an offset such as +1d or +36h") from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # a time without a zone is the user's local time
+    return when.astimezone(timezone.utc)

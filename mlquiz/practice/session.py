@@ -36,6 +36,10 @@ class PracticeOptions:
     seed: int | None = None
     exam: bool = False
     lang: str = "en"
+    tags: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()  # bank ids (or files/folders) to practise alone
+    now: datetime | None = None  # the session's time (--now / MLQUIZ_NOW); None: the clock
+    settings: object = None  # mlquiz.settings.Settings; None: the defaults
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Answer:
     rating: int | None
     skipped: bool = False
     review_id: int | None = None
+    hinted: bool = False  # a hint was shown: a right answer counts as "hard"
 
 
 @dataclass
@@ -55,6 +60,16 @@ class Summary:
     ended_by: str = "done"  # done, quit, eof, interrupt
     next_due: datetime | None = None
     due_next_day: int = 0
+    saved: bool = True  # False under --no-save: nothing was recorded
+    reviews: int = 0  # the plan: how many picks were due reviews
+    new: int = 0  # and how many never seen
+    notice: str | None = None  # e.g. the store was moved to the data folder
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """(right, answered) so far."""
+        answered = self.reviewed
+        return sum(1 for a in answered if _is_right(a)), len(answered)
 
     @property
     def reviewed(self) -> list[Answer]:
@@ -82,9 +97,11 @@ def _is_right(answer: Answer) -> bool:
 
 
 def matching(questions: list[Question], options: PracticeOptions) -> list[Question]:
-    return [q for q in questions
-            if (not options.topics or q.topic in options.topics)
-            and (not options.difficulties or q.difficulty in options.difficulties)]
+    from mlquiz.content.filters import Filters
+
+    filters = Filters(topics=options.topics, difficulties=options.difficulties, tags=options.tags,
+                      banks=options.only)
+    return [q for q in questions if filters.matches(q)]
 
 
 def select(questions: list[Question], cards: dict[str, tuple[str, str, str]], last: dict[str, bool | None],
@@ -123,29 +140,39 @@ class Quit(Exception):
 
 class Session:
     def __init__(self, picks: list[tuple[Question, int]], store, ui, options: PracticeOptions, *, clock=None,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, seen: set[str] | frozenset = frozenset()):
         self.picks = picks
         self.rng = rng or random.Random(options.seed)  # option order; --seed makes it reproducible
         self.store = store
         self.ui = ui
         self.options = options
-        self.clock = clock or scheduler.utc_now
+        self.clock = clock or scheduler.shifted_clock(options.now)
         self._fsrs = None  # made at the first answer: fsrs's import is not on the way to the first question
         self.session_id = uuid.uuid4().hex[:12]
-        self.summary = Summary()
+        self.summary = Summary(saved=getattr(store, "save", True))
+        self.summary.reviews = sum(1 for q, _ in picks if q.id in seen)
+        self.summary.new = len(picks) - self.summary.reviews
+        self.seen = seen
         self.last_graded: Answer | None = None
+        self.last_shown: Item | None = None  # the item whose feedback was shown last: ``d`` runs its demo
+        self._current = None  # (item, number, total, context) of the question being asked
 
     def run(self) -> Summary:
         self.summary.started = time.monotonic()
         try:
+            show_plan = getattr(self.ui, "show_plan", None)
+            if show_plan:
+                show_plan(self.summary, self.options)
             for index, (question, variant) in enumerate(self.picks):
                 try:
                     item = shuffled(make_item(question, variant, self.options.lang), self.rng)
                 except MlquizError as exc:  # one broken demo reference costs one question, not the session
                     self.ui.problem(f"skipped {question.id}: {exc}")
                     continue
-                self.ui.show_question(item, index + 1, len(self.picks))
+                self._current = (item, index + 1, len(self.picks), self._question_context(question))
+                self.ui.show_question(*self._current[:3], **self._current[3])
                 self.summary.answers.append(self.ask(item))
+            self._current = None
             self.ui.wait_for_end(self)
         except Quit:
             self.summary.ended_by = "quit"
@@ -155,10 +182,38 @@ class Session:
             self.summary.ended_by = "interrupt"
         self.summary.finished = time.monotonic()
         try:
-            self._next_due()
+            if self.summary.saved:
+                self._next_due()
         except KeyboardInterrupt:  # a second Ctrl-C: skip the look-ahead, keep the summary
             self.summary.ended_by = "interrupt"
         return self.summary
+
+    def _question_context(self, question: Question) -> dict:
+        """What the header shows besides the question: review or new, and the score so far."""
+        if not getattr(self.ui, "wants_context", False):
+            return {}
+        right, answered = self.summary.score
+        return {"review": question.id in self.seen, "score": None if self.options.exam else (right, answered)}
+
+    def command(self, command: str) -> bool:
+        """Handle ``o`` and ``d`` (which act on the previous question); True if ``command`` was one."""
+        if command == "o":
+            if self.options.exam:
+                self.ui.problem("no overruling in an exam: the report at the end shows every grading")
+            else:
+                self.overrule()
+            return True
+        if command == "d":
+            if self.options.exam:
+                self.ui.problem("demos run after the exam: the report names them")
+            elif self.last_shown is None or self.last_shown.question.proof is None:
+                self.ui.problem("no demo to run: d runs the \"see why\" demo shown after an answer")
+            else:
+                self.ui.run_demo(self.last_shown)
+                if self._current is not None:  # the demo pushed the question up: show it again
+                    self.ui.show_question(*self._current[:3], **self._current[3])
+            return True
+        return False
 
     def ask(self, item: Item) -> Answer:
         from mlquiz.practice.grading import AnswerFormatError, grade  # not needed to show the first question
@@ -166,23 +221,25 @@ class Session:
         started = time.monotonic()
         recall = item.question.type == "recall"
         revealed = False
+        hinted = False
         while True:
             response = typed(self.ui.ask(item, revealed))  # invalid UTF-8 must not cost the answer
             command = response.strip().casefold()
             if command == "?":
                 self.ui.show_hint(item)
+                hinted = hinted or bool(item.hint)
                 continue
             if command == "q":
                 raise Quit
             if command == "s":
                 return Answer(item, None, None, skipped=True)
-            if command == "o":
-                self.overrule()
+            if self.command(command):
                 continue
             if recall:
                 if command == "" and not revealed:
                     revealed = True
                     self.ui.reveal(item)
+                    self.last_shown = item
                     continue
                 rating = scheduler.RATING_WORDS.get(command)
                 if rating is None:
@@ -190,7 +247,8 @@ class Session:
                     continue
                 if not revealed:
                     self.ui.reveal(item)
-                answer = Answer(item, None, int(rating))
+                    self.last_shown = item
+                answer = Answer(item, None, int(rating), hinted=hinted)
                 answer.review_id = self._record(item, rating, None, response, started)
                 return answer
             try:
@@ -198,13 +256,23 @@ class Session:
             except AnswerFormatError as exc:
                 self.ui.problem(str(exc))
                 continue
-            rating = scheduler.Rating.GOOD if verdict.correct else scheduler.Rating.AGAIN
-            answer = Answer(item, verdict, int(rating))
+            rating = self._rating(verdict.correct, hinted)
+            answer = Answer(item, verdict, int(rating), hinted=hinted)
             answer.review_id = self._record(item, rating, verdict.correct, response, started)
             self.last_graded = answer
-            if not self.options.exam:
-                self.ui.show_feedback(item, verdict)
+            if self.options.exam:
+                if verdict.note:  # what was understood, never whether it was right
+                    self.ui.understood(verdict.note)
+            else:
+                self.ui.show_feedback(item, verdict, hinted=hinted)
+                self.last_shown = item
             return answer
+
+    @staticmethod
+    def _rating(correct: bool, hinted: bool):
+        if not correct:
+            return scheduler.Rating.AGAIN
+        return scheduler.Rating.HARD if hinted else scheduler.Rating.GOOD
 
     def overrule(self) -> None:
         from mlquiz.practice.grading import Verdict
@@ -214,7 +282,7 @@ class Session:
             self.ui.problem("there is no graded answer to overrule yet")
             return
         correct = not answer.verdict.correct
-        rating = scheduler.Rating.GOOD if correct else scheduler.Rating.AGAIN
+        rating = self._rating(correct, answer.hinted)
         self.store.overrule(answer.review_id, rating=int(rating), correct=correct, now=self.clock(),
                             apply_review=self._reviewer(answer.item.id, rating, self.clock()))
         answer.verdict = Verdict(correct, answer.verdict.given, note="overruled")
@@ -233,7 +301,7 @@ class Session:
     @property
     def fsrs(self):
         if self._fsrs is None:
-            self._fsrs = scheduler.make_scheduler()
+            self._fsrs = scheduler.make_scheduler(self.options.settings)
         return self._fsrs
 
     def _reviewer(self, question_id: str, rating, now: datetime):
@@ -253,28 +321,35 @@ class Session:
         self.summary.due_next_day = sum(1 for d in dues if d <= horizon)
 
 
+def resolve_options(options: PracticeOptions, questions, banks) -> PracticeOptions:
+    """The options with every filter value checked and named as the banks name it (``LSTM`` -> ``lstm``)."""
+    from dataclasses import replace
+
+    from mlquiz.content.filters import make_filters
+
+    filters = make_filters(questions, banks, topics=options.topics, difficulties=options.difficulties,
+                           tags=options.tags, only=options.only)
+    return replace(options, topics=filters.topics, difficulties=filters.difficulties, tags=filters.tags,
+                   only=filters.banks)
+
+
 def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summary:
     """Load the banks and progress, pick questions and run a session with ``ui``."""
-    import difflib
-
     from mlquiz.content import catalog
-    from mlquiz.errors import MlquizError
     from mlquiz.practice.store import Store
 
-    loaded = catalog.load(list(extra_banks))
+    loaded = catalog.load_with_only(list(extra_banks), options.only)  # --only my-bank.yaml also loads it
     if loaded.problems:
         ui.skipped(loaded.problems)
-    known = sorted({q.topic for q in loaded.questions})
-    for topic in options.topics:
-        if topic not in known:
-            close = difflib.get_close_matches(topic, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise MlquizError(f"no questions on topic {topic!r}; {hint}topics: {', '.join(known)}")
+    options = resolve_options(options, loaded.questions, loaded.banks)
     store = Store(save=save)
     try:
-        now = scheduler.utc_now()
+        if store.notice:
+            ui.problem(store.notice)
+        now = options.now or scheduler.utc_now()
         rng = random.Random(options.seed)
-        picks = select(loaded.questions, store.cards(), store.last_results(), options, now, rng)
+        cards = store.cards()
+        picks = select(loaded.questions, cards, store.last_results(), options, now, rng)
         for note in filter(None, (store.warning, store.corrupt_note())):
             ui.problem(note)
         if not picks:
@@ -282,7 +357,7 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
                         "mistakes": "No mistakes to review: every question you answered last was right.",
                         "due": "Nothing is due and nothing is new here; come back later or use --mistakes."}
                        [options.mode])
-            return Summary()
-        return Session(picks, store, ui, options, rng=rng).run()
+            return Summary(saved=save)
+        return Session(picks, store, ui, options, rng=rng, seen=set(cards)).run()
     finally:
         store.close()

@@ -1,7 +1,15 @@
 """``mlquiz stats``: progress per topic and recent activity, computed from the store.
 
-SQL does the counting (fast with 100,000 reviews); recall probability comes from each reviewed
-card's FSRS state at ``now``.
+SQL does the counting (fast with 100,000 reviews). Two measures of "how well I know it":
+
+- ``known``: of the questions seen, the share whose last answer was right. What a candidate means
+  by it; the table shows this one.
+- ``recall_probability``: FSRS's estimate, from each card's state at ``now``, that you would recall
+  it now, averaged. Right after *any* review it is near 100% (the card was just seen) and a
+  missed card is simply due again soon, so it says when to review, not what you know; it is in
+  ``--json`` only, as ``recall_now``.
+
+Days in the activity line are the user's local days.
 """
 
 from __future__ import annotations
@@ -24,10 +32,15 @@ class TopicStats:
     due_now: int = 0
     due_7_days: int = 0
     recall_sum: float = 0.0
+    last_right: int = 0  # seen questions whose last answer was right
 
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.graded if self.graded else None
+
+    @property
+    def known(self) -> float | None:
+        return self.last_right / self.seen if self.seen else None
 
     @property
     def recall_probability(self) -> float | None:
@@ -36,7 +49,8 @@ class TopicStats:
     def to_dict(self) -> dict:
         return {"topic": self.topic, "questions": self.questions, "seen": self.seen, "accuracy": self.accuracy,
                 "due_now": self.due_now, "due_7_days": self.due_7_days,
-                "recall_probability": self.recall_probability, "graded_reviews": self.graded}
+                "known": self.known, "recall_probability": self.recall_probability, "recall_now": self.recall_probability,
+                "graded_reviews": self.graded}
 
 
 @dataclass
@@ -46,9 +60,10 @@ class Stats:
     reviews: int = 0
     skipped: list = field(default_factory=list)  # Problems of banks that did not load
     notes: list = field(default_factory=list)  # what the store could not read, in a sentence each
+    store_path: str | None = None
 
     def to_dict(self) -> dict:
-        return {"topics": [t.to_dict() for t in self.topics], "reviews": self.reviews,
+        return {"topics": [t.to_dict() for t in self.topics], "reviews": self.reviews, "store": self.store_path,
                 "activity": [{"date": d, "reviews": n} for d, n in self.activity],
                 "skipped": [p.to_dict() for p in self.skipped], "warnings": list(self.notes)}
 
@@ -64,6 +79,7 @@ def compute_stats(questions, store, now: datetime) -> Stats:
         entry(question.topic).questions += 1
     fsrs = scheduler.make_scheduler()
     week = (now + timedelta(days=7)).isoformat()
+    last = store.last_results()
     for qid, (stored_topic, card_json, due) in store.cards().items():
         card = scheduler.read_card(card_json)
         if card is None:
@@ -71,6 +87,7 @@ def compute_stats(questions, store, now: datetime) -> Stats:
             continue
         stats = entry(topic_of.get(qid, stored_topic))
         stats.seen += 1
+        stats.last_right += bool(last.get(qid))
         stats.due_now += due <= now.isoformat()
         stats.due_7_days += due <= week
         stats.recall_sum += scheduler.recall_probability(fsrs, card, now)
@@ -80,16 +97,21 @@ def compute_stats(questions, store, now: datetime) -> Stats:
         stats = entry(topic_of.get(qid, stored_topic))
         stats.graded += graded
         stats.correct += correct
-    start = (now - timedelta(days=ACTIVITY_DAYS - 1)).date()
+    # local days: shift the stored UTC times by the local offset now (a DST change inside the window
+    # moves at most an hour's reviews across midnight)
+    offset = now.astimezone().utcoffset() or timedelta(0)
+    local_now = now + offset
+    start = (local_now - timedelta(days=ACTIVITY_DAYS - 1)).date()
+    shift = f"{int(offset.total_seconds())} seconds"
     counts = dict(store.db.execute(
-        "SELECT substr(reviewed_at, 1, 10) AS day, count(*) FROM reviews WHERE reviewed_at >= ? GROUP BY day",
-        (start.isoformat(),)))
+        "SELECT substr(datetime(reviewed_at, ?), 1, 10) AS day, count(*) FROM reviews WHERE reviewed_at >= ? "
+        "GROUP BY day", (shift, (datetime.combine(start, datetime.min.time()) - offset).isoformat())))
     activity = [((start + timedelta(days=i)).isoformat(), counts.get((start + timedelta(days=i)).isoformat(), 0))
                 for i in range(ACTIVITY_DAYS)]
     return Stats(sorted(by_topic.values(), key=lambda t: t.topic), activity, store.review_count())
 
 
-def load_stats(extra_banks) -> Stats:
+def load_stats(extra_banks, now: datetime | None = None) -> Stats:
     import sqlite3
 
     from mlquiz.content import catalog
@@ -100,12 +122,13 @@ def load_stats(extra_banks) -> Stats:
     store = Store(save=False)
     try:
         try:
-            stats = compute_stats(loaded.questions, store, scheduler.utc_now())
+            stats = compute_stats(loaded.questions, store, now or scheduler.utc_now())
         except sqlite3.DatabaseError as exc:  # a damaged page, a table edited by hand
             raise StoreError(f"{store.path}: the progress database cannot be read ({exc}); it has been left "
                              "untouched") from None
         stats.skipped = list(loaded.problems)
         stats.notes = [n for n in (store.warning, store.corrupt_note()) if n]
+        stats.store_path = str(store.path)
         return stats
     finally:
         store.close()

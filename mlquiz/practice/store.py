@@ -1,4 +1,4 @@
-"""The progress store: SQLite under ``$MLQUIZ_HOME`` (else the platform's user data folder).
+"""The progress store: SQLite under ``$MLQUIZ_HOME`` (else the platform's user data folder, see paths.py).
 
 Every answer is one transaction, committed the moment it is given, so Ctrl-C, the end of input or
 a killed process lose nothing already answered. WAL mode and ``BEGIN IMMEDIATE`` let two
@@ -17,14 +17,18 @@ from datetime import datetime
 from pathlib import Path
 
 from mlquiz.errors import StoreError
-from mlquiz.paths import data_dir
-
-DB_NAME = "progress.db"
+from mlquiz.paths import DB_NAME, data_dir, legacy_data_dir, migrate_legacy_store
 BUSY_TIMEOUT_MS = 10_000  # another session's write takes milliseconds; wait rather than fail
 
 
-def default_path() -> Path:
-    return data_dir() / DB_NAME
+def default_path(*, save: bool = True) -> Path:
+    """The store's path; a read-only run reads a legacy store that no saving run has moved yet."""
+    path = data_dir() / DB_NAME
+    if not save and not path.exists():
+        old = legacy_data_dir()
+        if old is not None and (old / DB_NAME).is_file():
+            return old / DB_NAME
+    return path
 
 
 # ----- migrations: append new ones; never edit one that has shipped
@@ -74,7 +78,10 @@ class Store:
     """Progress for one user. ``save=False`` reads existing progress but never writes."""
 
     def __init__(self, path: Path | str | None = None, *, save: bool = True):
-        self.path = Path(path) if path is not None else default_path()
+        self.notice = None  # what the UI should tell the user about the store (a move), if anything
+        if path is None and save:
+            self.notice = migrate_legacy_store()
+        self.path = Path(path) if path is not None else default_path(save=save)
         self.save = save
         self.warning: str | None = None  # set when reading found no usable progress folder
         self.corrupt: list[str] = []  # question ids of card rows that could not be used
@@ -232,6 +239,44 @@ class Store:
     def review_count(self) -> int:
         with self._reading():
             return self.db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+
+    def history(self, question_id: str) -> list[dict]:
+        """Every review of one question, oldest first."""
+        rows = self.db.execute("SELECT reviewed_at, variant, rating, correct, response, overruled FROM reviews "
+                               "WHERE question_id = ? ORDER BY id", (question_id,))
+        return [{"reviewed_at": at, "variant": variant, "rating": rating,
+                 "correct": None if correct is None else bool(correct), "response": response,
+                 "overruled": bool(overruled)} for at, variant, rating, correct, response, overruled in rows]
+
+    def counts(self, question_ids: list[str] | None) -> tuple[int, int]:
+        """(questions with progress, reviews) among ``question_ids`` (None: all)."""
+        if question_ids is None:
+            return (self.db.execute("SELECT count(*) FROM cards").fetchone()[0], self.review_count())
+        marks = ",".join("?" * len(question_ids))
+        cards = self.db.execute(f"SELECT count(*) FROM cards WHERE question_id IN ({marks})", question_ids)
+        reviews = self.db.execute(f"SELECT count(*) FROM reviews WHERE question_id IN ({marks})", question_ids)
+        return cards.fetchone()[0], reviews.fetchone()[0]
+
+    def forget(self, question_ids: list[str] | None, backup: Path | None = None) -> tuple[int, int]:
+        """Delete the progress on ``question_ids`` (None: all), after copying the store to ``backup``."""
+        if not self.save:
+            return (0, 0)
+        if backup is not None:
+            target = sqlite3.connect(backup)
+            try:
+                self.db.backup(target)
+            finally:
+                target.close()
+        counted = self.counts(question_ids)
+        with self._transaction():
+            if question_ids is None:
+                self.db.execute("DELETE FROM reviews")
+                self.db.execute("DELETE FROM cards")
+            else:
+                marks = ",".join("?" * len(question_ids))
+                self.db.execute(f"DELETE FROM reviews WHERE question_id IN ({marks})", question_ids)
+                self.db.execute(f"DELETE FROM cards WHERE question_id IN ({marks})", question_ids)
+        return counted
 
     # ----- writes
     def record(self, *, question_id: str, topic: str, variant: int, rating: int, correct: bool | None,

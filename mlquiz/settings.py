@@ -1,0 +1,114 @@
+"""Settings: a small TOML file (``mlquiz where`` and ``mlquiz config`` show where), every key optional.
+
+    desired_retention = 0.9      # review when FSRS predicts recall has fallen to this
+    learning_steps = ["10m"]     # a new card's steps before it graduates to days
+    relearning_steps = ["10m"]   # a forgotten card's steps before it goes back to days
+    session_length = 10          # questions per session when -n is not given
+    language = "en"              # questions in this language where a bank has it
+
+docs/settings.md explains the choices. A bad file is a one-line error naming the file and key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from mlquiz.errors import MlquizError
+
+# A quiz is not Anki: a session is a few minutes once or twice a day, not a stream of cards.
+# FSRS's default steps (1 min, 10 min) bring every right answer back ten minutes later, so a second
+# session the same hour repeats it. One 10-minute step keeps a wrong (or hinted) answer due by the
+# next session, and lets a right one graduate at once to FSRS's first interval (2 days).
+DEFAULT_LEARNING_STEPS = ("10m",)
+DEFAULT_RELEARNING_STEPS = ("10m",)
+DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)\Z")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Settings:
+    desired_retention: float = 0.9
+    learning_steps: tuple[str, ...] = DEFAULT_LEARNING_STEPS
+    relearning_steps: tuple[str, ...] = DEFAULT_RELEARNING_STEPS
+    session_length: int = 10
+    language: str = "en"
+    source: str | None = field(default=None, compare=False)  # the file read, if any
+
+    def steps(self, name: str) -> tuple[timedelta, ...]:
+        return tuple(parse_duration(text) for text in getattr(self, name))
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["learning_steps"] = list(self.learning_steps)
+        data["relearning_steps"] = list(self.relearning_steps)
+        return data
+
+
+KEYS = ("desired_retention", "learning_steps", "relearning_steps", "session_length", "language")
+
+
+def parse_duration(text: str) -> timedelta:
+    match = DURATION.fullmatch(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration; write it like 10m, 1h or 1d")
+    return timedelta(seconds=float(match.group(1)) * UNIT_SECONDS[match.group(2)])
+
+
+def load(path: Path | None = None) -> Settings:
+    """The settings in ``path`` (default: the config file); defaults where the file or a key is absent."""
+    import tomllib
+
+    from mlquiz.paths import config_path
+
+    path = path or config_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return Settings()
+    except OSError as exc:
+        import errno
+
+        what = "is a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+        raise MlquizError(f"{path}: the settings file {what}; fix or remove it") from None
+    except UnicodeDecodeError:
+        raise MlquizError(f"{path}: the settings file is not UTF-8; save it as UTF-8 or remove it") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MlquizError(f"{path}: not valid TOML ({exc}); fix or remove the file") from None
+    return from_dict(data, str(path))
+
+
+def from_dict(data: dict, where: str = "settings") -> Settings:
+    import difflib
+
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise MlquizError(f"{where}: unknown setting {key!r}; {hint}settings: {', '.join(KEYS)}")
+    values = {}
+    retention = data.get("desired_retention", 0.9)
+    if isinstance(retention, bool) or not isinstance(retention, (int, float)) or not 0.7 <= retention <= 0.99:
+        raise MlquizError(f"{where}: desired_retention must be a number from 0.7 to 0.99, not {retention!r}")
+    values["desired_retention"] = float(retention)
+    for key, default in (("learning_steps", DEFAULT_LEARNING_STEPS), ("relearning_steps", DEFAULT_RELEARNING_STEPS)):
+        steps = data.get(key, list(default))
+        if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+            raise MlquizError(f"{where}: {key} must be a list of durations like [\"10m\"], not {steps!r}")
+        for step in steps:
+            try:
+                parse_duration(step)
+            except ValueError as exc:
+                raise MlquizError(f"{where}: {key}: {exc}") from None
+        values[key] = tuple(steps)
+    length = data.get("session_length", 10)
+    if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 500:
+        raise MlquizError(f"{where}: session_length must be a whole number from 1 to 500, not {length!r}")
+    values["session_length"] = length
+    language = data.get("language", "en")
+    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", language):
+        raise MlquizError(f"{where}: language must be a language code such as en or zh, not {language!r}")
+    values["language"] = language
+    return Settings(**values, source=where if where != "settings" else None)
