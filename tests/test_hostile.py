@@ -679,3 +679,52 @@ def test_d23_verify_has_a_total_budget(tmp_path, monkeypatch):
     report = verify([write_bank(tmp_path, question(type="numeric", answer=None, answer_from="{demo: gradient-chain, "
                                                    "key: product}"))])
     assert not report.ok and any("budget" in p.message for p in report.problems)
+
+
+# ----- D26: caches hold data, not code
+def test_d26_a_tampered_bank_cache_cannot_run_code_and_is_remade(tmp_path, monkeypatch):
+    import pickle
+
+    from mlquiz.content import catalog
+    from mlquiz.content.loading import shipped_banks_dir
+    from mlquiz.demokit import cache, registry
+
+    monkeypatch.setenv("MLQUIZ_HOME", str(tmp_path / "home"))
+    bank = sorted(shipped_banks_dir().glob("*.yaml"))[0]
+    fresh = catalog.load_cached(bank)
+    key = cache.bank_key(bank, bank.read_bytes(), registry.demo_fingerprint())
+    planted = cache.cache_dir() / "banks" / f"{key}.json"
+    assert planted.is_file()  # the cache is JSON
+    marker = tmp_path / "ran"
+
+    class Boom:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+    planted.write_bytes(pickle.dumps(Boom()))  # what an attacker would plant in a pickle cache
+    again = catalog.load_cached(bank)
+    assert not marker.exists() and again[0].questions == fresh[0].questions
+    planted.write_text('{"$": "Popen", "args": ["touch", "x"]}', encoding="utf-8")  # a class not allowed
+    assert catalog.load_cached(bank)[0].questions == fresh[0].questions
+
+
+def test_d26_no_cache_module_uses_pickle():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).parents[1] / "mlquiz"
+    for path in root.rglob("*.py"):
+        names = {a.name for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        modules = {n.module for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(n, ast.ImportFrom)}
+        assert "pickle" not in names | modules, path
+
+
+def test_d26_the_codec_round_trips_every_shipped_bank():
+    from mlquiz import datacodec
+    from mlquiz.content import catalog
+    from mlquiz.content.loading import load_bank_file, shipped_banks_dir
+
+    for path in sorted(shipped_banks_dir().glob("*.yaml")):
+        result = load_bank_file(path)
+        assert datacodec.loads(datacodec.dumps(result), catalog.CACHED_CLASSES) == result, path

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlquiz.content import model
 from mlquiz.content.model import Bank, Problem
 from mlquiz.content.loading import (
     UnreadableFile, bank_files, cross_bank_problems, load_bank_file, read_bank_bytes, shipped_banks_dir,
@@ -19,6 +20,9 @@ from mlquiz.content.loading import (
 from mlquiz.errors import MlquizError
 
 ENTRY_POINT_GROUP = "mlquiz.banks"
+# what a cached bank may be built from: data classes only, never arbitrary objects
+CACHED_CLASSES = {cls.__name__: cls for cls in (model.Bank, model.Question, model.DemoRef, model.Tolerance,
+                                                 model.CodeRef, model.Problem)}
 
 
 @dataclass
@@ -85,7 +89,7 @@ def load_cached(path: Path):
     except UnreadableFile:
         return load_bank_file(path)  # reports the problem
     key = cache.bank_key(path, raw, registry.demo_fingerprint())
-    hit = cache.load_bank(key)
+    hit = cache.load_bank(key, CACHED_CLASSES)
     if hit is not None:
         return hit
     result = load_bank_file(path)

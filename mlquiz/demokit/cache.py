@@ -14,10 +14,10 @@ import atexit
 import hashlib
 import json
 import os
-import pickle
 from functools import lru_cache
 from pathlib import Path
 
+from mlquiz import datacodec
 from mlquiz.paths import cache_dir
 
 VALUES_FILE = "demo-values.json"
@@ -33,16 +33,21 @@ def bank_key(path: Path, raw: bytes, demo_fingerprint: str) -> str:
     return hashlib.sha256(raw + str(path.resolve()).encode() + demo_fingerprint.encode()).hexdigest()[:32]
 
 
-def load_bank(key: str):
-    try:
-        with open(cache_dir() / "banks" / f"{key}.pickle", "rb") as handle:
-            return pickle.load(handle)  # our own folder, written by us
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
-        return None
+def load_bank(key: str, classes: dict[str, type]):
+    """A parsed bank from the cache, built only from ``classes``; None when absent or unreadable."""
+    return _read_data(cache_dir() / "banks" / f"{key}.json", classes)
 
 
 def save_bank(key: str, value) -> None:
-    _write(cache_dir() / "banks" / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    _write(cache_dir() / "banks" / f"{key}.json", datacodec.dumps(value))
+
+
+def _read_data(path: Path, classes: dict[str, type]):
+    # JSON, never pickle: a cache file anyone could write must not be able to run code (SECURITY.md)
+    try:
+        return datacodec.loads(path.read_bytes(), classes)
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return None
 
 
 def _values_path() -> Path:
@@ -130,27 +135,22 @@ def entry_points(group: str) -> list[tuple[str, str]]:
     return groups[group] if group in groups else sorted((ep.name, ep.value) for ep in scan(group=group))
 
 
-def load_demo_specs(demo_fingerprint: str) -> dict:
+def load_demo_specs(demo_fingerprint: str, classes: dict[str, type]) -> dict:
     """Parsed demo metadata by name, from the cache while no demo source has changed.
 
     Parsing a demo's source with ast costs several milliseconds; showing a question's
     "see why" command needs its demo's metadata on every start-up.
     """
-    path = cache_dir() / "demo-specs.pickle"
     if enabled():
-        try:
-            with open(path, "rb") as handle:
-                fingerprint, specs = pickle.load(handle)
-            if fingerprint == demo_fingerprint:
-                return specs
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            pass
+        data = _read_data(cache_dir() / "demo-specs.json", classes)
+        if isinstance(data, dict) and data.get("fingerprint") == demo_fingerprint and isinstance(data.get("specs"), dict):
+            return data["specs"]
     return {}
 
 
 def save_demo_specs(demo_fingerprint: str, specs: dict) -> None:
     if enabled():
-        _write(cache_dir() / "demo-specs.pickle", pickle.dumps((demo_fingerprint, specs)))
+        _write(cache_dir() / "demo-specs.json", datacodec.dumps({"fingerprint": demo_fingerprint, "specs": specs}))
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -77,7 +77,9 @@ def _spec(name: str) -> DemoSpec:
     from mlquiz.demokit import cache
 
     if _specs is None:
-        _specs = cache.load_demo_specs(demo_fingerprint())
+        from mlquiz.demokit.spec import Param, Scenario
+
+        _specs = cache.load_demo_specs(demo_fingerprint(), {"DemoSpec": DemoSpec, "Param": Param, "Scenario": Scenario})
     module, path = demo_sources()[name]
     spec = _specs.get(name)
     if spec is None or spec.module != module:
@@ -107,7 +109,7 @@ def demo_fingerprint() -> str:
     digest = hashlib.sha256(__version__.encode())
     folders = {path.parent for _module, path in demo_sources().values()}
     files = [path for folder in sorted(folders | set(builtin_demo_dirs())) for path in sorted(folder.glob("*.py"))]
-    # mlquiz's own modules too: a cached spec or bank is a pickled dataclass, stale once its class changes
+    # mlquiz's own modules too: a cached spec or bank is a stored dataclass, stale once its class changes
     package = Path(__file__).resolve().parents[1]
     files += sorted(package.glob("*.py")) + sorted(package.glob("*/*.py"))
     for path in files:
