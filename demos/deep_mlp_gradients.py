@@ -80,6 +80,7 @@ BN_EPS = 1e-5  # PyTorch's BatchNorm1d default eps
 REGIME_ORDERS = 2  # 100x between first and last layer: the first layers learn 100x slower/faster
 MAX_ACTIVATIONS = 2_000_000  # n_batch * width * depth floats per cached array: ~16 MB each
 MAX_FLOPS = 200_000_000  # n_batch * width^2 * depth multiply-adds: a fraction of a second
+MAX_WEIGHTS = 5_000_000  # width^2 * depth weights (and as many gradients): ~80 MB, whatever n_batch is
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,9 @@ def compute(depth: int = 20, width: int = 64, activation: str = "sigmoid", init:
     """
     if batchnorm and n_batch < 2:
         raise DemoInputError("--batchnorm needs --n-batch 2 or more: a batch of one has no variance")
+    if width * width * depth > MAX_WEIGHTS:
+        raise DemoInputError(f"--width {width} and --depth {depth} make {width * width * depth:,} weights; keep "
+                             f"width^2*depth <= {MAX_WEIGHTS:,} (e.g. --width 256 --depth 75)")
     if n_batch * width * depth > MAX_ACTIVATIONS or n_batch * width * width * depth > MAX_FLOPS:
         raise DemoInputError(
             f"n_batch * width * depth = {n_batch * width * depth} (and width^2 times that) is too large to run "

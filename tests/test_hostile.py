@@ -728,3 +728,11 @@ def test_d26_the_codec_round_trips_every_shipped_bank():
     for path in sorted(shipped_banks_dir().glob("*.yaml")):
         result = load_bank_file(path)
         assert datacodec.loads(datacodec.dumps(result), catalog.CACHED_CLASSES) == result, path
+
+
+def test_d23_a_deep_wide_mlp_is_refused_before_it_allocates():
+    from mlquiz.demokit import registry
+    from mlquiz.errors import DemoInputError
+
+    with pytest.raises(DemoInputError, match=r"width\^2\*depth"):
+        registry.run("deep-mlp-gradients", {"width": 512, "depth": 200, "n_batch": 1})
