@@ -202,7 +202,7 @@ def test_invalid_parameters_are_rejected():
     with pytest.raises(DemoInputError, match="n-batch"):
         demo.compute(batchnorm=True, n_batch=1)
     with pytest.raises(DemoInputError, match="too large"):
-        registry.run_json(NAME, {"depth": 200, "width": 512, "n_batch": 1024})
+        registry.run_json(NAME, {"depth": 100, "width": 128, "n_batch": 1024})
     with pytest.raises(DemoInputError, match="overflowed"):
         registry.run_json(NAME, {"depth": 200, "activation": "relu", "init": "normal", "init_scale": 100})
     with pytest.raises(DemoInputError, match="out of range"):
