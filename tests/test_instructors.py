@@ -374,7 +374,7 @@ def test_scaffold_passes_verify_strict_as_written(tmp_path):
     assert summary["variants"] > summary["questions"] and summary["demo_checks"] > 0
     bank, problems = load_bank_file(path)
     assert problems == []
-    assert {q.type for q in bank.questions} == set(QUESTION_TYPES) - {"steps"}  # practice sessions do not run derivations yet (issue 15)
+    assert {q.type for q in bank.questions} == set(QUESTION_TYPES) - {"steps"}  # the scaffold keeps to single-answer kinds; steps: bank-format.md
     assert any(q.vary for q in bank.questions) and any(q.answer_from for q in bank.questions)
     assert path.read_text(encoding="utf-8").count("\n  # ") >= 7  # commented: a note above each example
 
@@ -674,7 +674,7 @@ def test_gift_export_parses_back_to_the_bank(tmp_path):
     expected = records([bank, SPECIAL], 3)
     text = out.read_text(encoding="utf-8")
     check_gift(text, expected)
-    assert {r["type"] for r in expected} == set(QUESTION_TYPES) - {"steps"}  # practice sessions do not run derivations yet (issue 15)
+    assert {r["type"] for r in expected} == set(QUESTION_TYPES) - {"steps"}  # the scaffold keeps to single-answer kinds; steps: bank-format.md
     # both tolerance forms: 0.1% of 13780.6 beats abs 0.5; abs 0.05 beats 1% of 0.9**10
     assert "{#13780.61233982238:13.7806 " in text and "{#0.3486784401000001:0.05 " in text
 

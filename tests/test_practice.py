@@ -21,7 +21,7 @@ from mlquiz.content.loading import load_bank_file
 from mlquiz.cli.app import app
 from mlquiz.content.items import make_item
 from mlquiz.practice.session import PracticeOptions
-from mlquiz.practice.store import Store
+from mlquiz.practice.store import MIGRATIONS, Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "practice"
 DRILL = FIXTURES / "drill.yaml"
@@ -371,7 +371,7 @@ def test_sigkill_mid_session_keeps_every_answered_question(tmp_path):
     assert all(r[4] == "1" for r in stored)
     store = Store()  # opens cleanly after the kill, and migrates nothing twice
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert store.db.execute("SELECT count(*) FROM _mlquiz_migrations").fetchone()[0] == 1
+    assert store.db.execute("SELECT count(*) FROM _mlquiz_migrations").fetchone()[0] == len(MIGRATIONS)
     assert store.review_count() == 3 and set(store.cards()) == {r[0] for r in stored}
     store.close()
 

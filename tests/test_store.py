@@ -58,7 +58,7 @@ def test_migrates_a_blank_database(tmp_path):
     store = Store(path)
     store.close()
     assert {"cards", "reviews", "_mlquiz_migrations"} <= tables(path)
-    assert [name for name, _ in migrations(path)] == [m.__name__ for m in MIGRATIONS] == ["m001_initial"]
+    assert [name for name, _ in migrations(path)] == [m.__name__ for m in MIGRATIONS] == ["m001_initial", "m002_step_scores"]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
@@ -74,7 +74,7 @@ def test_opening_twice_applies_nothing_twice(tmp_path):
     store.close()
     Store(path).close()
     assert migrations(path) == first
-    assert len(first) == 1
+    assert len(first) == len(MIGRATIONS)
     assert Store(path).review_count() == 1  # reopening keeps the data
 
 
@@ -344,7 +344,7 @@ def test_opening_a_new_database_while_another_session_writes_waits_instead_of_fa
     finally:
         release.join()
         other.close()
-    assert [name for name, _ in migrations(path)] == ["m001_initial"]
+    assert [name for name, _ in migrations(path)] == [m.__name__ for m in MIGRATIONS]
 
 
 def test_last_results_count_recall_rated_again_as_a_mistake(tmp_path):
@@ -355,3 +355,21 @@ def test_last_results_count_recall_rated_again_as_a_mistake(tmp_path):
     record(store, "drill-choice", rating=Rating.GOOD, correct=True)
     assert store.last_results() == {"drill-recall": False, "drill-remember": True, "drill-numeric": False,
                                     "drill-choice": True}
+
+
+def test_a_version_1_store_gains_the_step_columns_and_keeps_its_reviews(tmp_path):
+    """m002 on a database made by the first migration only: old reviews stay, new ones keep step scores."""
+    import sqlite3
+
+    from mlquiz.practice import store as store_module
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    store_module.m001_initial(db)
+    db.execute("CREATE TABLE _mlquiz_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    db.execute("INSERT INTO _mlquiz_migrations VALUES ('m001_initial', '2026-01-01')")
+    db.execute("INSERT INTO reviews (question_id, topic, rating, reviewed_at) VALUES ('q', 't', 3, '2026-01-01')")
+    db.commit()
+    db.close()
+    migrated = sqlite3.connect(Store(path).path)
+    assert migrated.execute("SELECT question_id, steps_right, steps_total FROM reviews").fetchall() == [("q", None, None)]

@@ -58,16 +58,25 @@ def bank_list(catalog, as_json: bool) -> None:
          "variants": sum(q.variant_count for q in b.questions), "topics": b.topics}
         for b in catalog.banks
     ]
+    from mlquiz.content.model import KINDS, question_kinds
+    from mlquiz.demokit import registry
+
+    explicit = {(spec.name, p.name) for spec in registry.all_demos().values() for p in spec.params
+                if p.type in ("floats", "matrix")}
     topics: dict[str, int] = {}
     by_type: dict[str, int] = {}
+    by_kind = dict.fromkeys(KINDS, 0)
     for question in catalog.questions:
         topics[question.topic] = topics.get(question.topic, 0) + 1
         by_type[question.type] = by_type.get(question.type, 0) + 1
+        for kind in question_kinds(question, explicit):
+            by_kind[kind] += 1
     total = sum(b["questions"] for b in banks)
     if catalog.problems:
         print_problems(catalog.problems, heading="skipped")
     if as_json:
         print_json({"banks": banks, "topics": dict(sorted(topics.items())), "types": dict(sorted(by_type.items())),
+                    "kinds": by_kind,
                     "questions": total, "parameterized": sum(1 for q in catalog.questions if q.vary),
                     "skipped": [p.to_dict() for p in catalog.problems]})
         return
@@ -242,7 +251,9 @@ class TerminalUI:
         from rich.table import Table
 
         q = item.question
-        parts = [escape(item.prompt)]
+        parts = [escape(item.prompt)] + shown_with(item)
+        if item.steps:
+            parts += ["", f"[dim]{len(item.steps)} steps, each graded; the card counts them all[/]"]
         if item.options:
             # a grid gives wrapped option lines a hanging indent under the option's text
             options = Table.grid(padding=(0, 1, 0, 0))
@@ -276,6 +287,35 @@ class TerminalUI:
 
         prompt = re.sub(r"(\x1b\[[0-9;]*m)", "\x01\\1\x02", captured.get())
         return input(prompt)
+
+    def show_step(self, step, number: int, total: int) -> None:
+        """One step of a derivation: its prompt and options under the derivation's panel."""
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.table import Table
+
+        from mlquiz.content.items import LETTERS
+        from mlquiz.safetext import terminal as escape
+
+        parts = [escape(step.prompt)]
+        if step.options:
+            options = Table.grid(padding=(0, 1, 0, 0))
+            options.add_column(width=4, justify="right")
+            options.add_column(ratio=1)
+            for i, option in enumerate(step.options):
+                options.add_row(f"[bold]{LETTERS[i]})[/]", escape(option))
+            parts += ["", options]
+        self.out.print(Panel(Group(*parts), title=f"step {number}/{total} · {step.question.type}",
+                             title_align="left", border_style="blue"))
+
+    def show_derivation_result(self, item, right: int, total: int) -> None:
+        from mlquiz.safetext import terminal as escape
+
+        style = "green" if right == total else ("yellow" if 2 * right >= total else "red")
+        self.out.print(f"[bold {style}]derivation: {right} of {total} steps right[/]")
+        text, more = first_paragraph(item.explanation)
+        self.out.print(escape(text) + (f" [dim][…] mlquiz show {item.id}[/]" if more else ""))
+        self._after = (right < total, item.question.proof is not None)
 
     def ask(self, item, revealed: bool) -> str:
         kind = item.question.type
@@ -347,8 +387,9 @@ class TerminalUI:
         if marks:
             self.out.print("  " + " · ".join(marks))
         self._explain(item)
-        self._after = (not verdict.correct, item.question.proof is not None)
-        if not verdict.correct:
+        step = "/" in item.id  # a derivation's step: o and d act once the whole derivation is graded
+        self._after = None if step else (not verdict.correct, item.question.proof is not None)
+        if not verdict.correct and not step:
             self.out.print("[dim](think the grading is wrong? type o at the next prompt)[/]")
         self.out.print()
 
@@ -366,7 +407,8 @@ class TerminalUI:
             command = None
         if command:
             value = f"  → {escape(shown)}" if shown else ""
-            self.out.print(f"[dim]see why:[/] [cyan]{escape(command)}[/]{value}  [dim](d runs it)[/]")
+            keys = "" if "/" in item.id else "  [dim](d runs it)[/]"  # a step: d waits for the whole derivation
+            self.out.print(f"[dim]see why:[/] [cyan]{escape(command)}[/]{value}{keys}")
 
     def run_demo(self, item) -> None:
         """The question's "see why" demo, run here with its parameters; the session goes on after it."""
@@ -449,6 +491,9 @@ def practice_summary(summary, exam: bool) -> None:
     if total:
         table.add_row("[bold]all[/]", str(total), str(right_total), f"[bold]{right_total / total:.0%}[/]")
         out.print(table)
+    for answer in summary.reviewed:
+        if answer.steps:  # partial credit: a derivation is right only when every step is
+            out.print(f"derivation {escape(answer.item.id)}: {answer.steps[0]} of {answer.steps[1]} steps right")
     minutes, seconds = divmod(int(summary.finished - summary.started), 60)
     ended = {"quit": "you quit", "eof": "end of input", "interrupt": "interrupted"}.get(summary.ended_by)
     line = f"{total} answered, {skipped} skipped in {minutes}m {seconds:02d}s"
@@ -607,6 +652,12 @@ def stats_report(stats, as_json: bool) -> None:
         table.add_row(escape(t.topic), str(t.questions), str(t.seen), "-" if t.known is None else f"{t.known:.0%}",
                       "-" if t.accuracy is None else f"{t.accuracy:.0%}", str(t.due_now), str(t.due_7_days))
     parts = [table, activity_chart(stats.activity)]
+    credit = [f"{escape(t.topic)} {t.steps_right}/{t.steps_total} ({t.step_credit:.0%})" for t in stats.topics
+              if t.steps_total]
+    if credit:
+        from rich.text import Text
+
+        parts.append(Text("derivation steps right: " + ", ".join(credit)))
     if stats.store_path:
         from rich.text import Text
 
@@ -627,3 +678,16 @@ def activity_chart(activity):
     text.append(bars, style="green")
     return text
 
+
+def shown_with(item) -> list:
+    """What a question shows besides its text: a code snippet (highlighted) and a chart of real data."""
+    parts = []
+    if item.code:
+        from rich.syntax import Syntax
+
+        parts += ["", Syntax(item.code, "python", line_numbers=True, word_wrap=True, theme="ansi_light")]
+    if item.question.chart is not None:
+        from mlquiz.charts import draw
+
+        parts += ["", draw(item.figure)]
+    return parts

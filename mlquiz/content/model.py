@@ -163,3 +163,25 @@ def resolve_params(ref: DemoRef, variant: dict) -> dict:
         var = placeholder_ref(value)
         resolved[name] = variant[var] if var is not None else value
     return resolved
+
+
+KINDS = ("worked-example", "code-reading", "data-reading", "derivation")
+
+
+def question_kinds(question: Question, explicit_params: set[tuple[str, str]]) -> tuple[str, ...]:
+    """What kind of interview question this is, read from its structure: a derivation has steps,
+    code reading shows a snippet, data reading shows a chart, and a worked example runs a demo on
+    numbers the question gives (a ``floats`` or ``matrix`` parameter, named in ``explicit_params``
+    as (demo, parameter))."""
+    kinds = []
+    refs = [question.answer_from, question.demo, *question.values.values(),
+            *(step.answer_from for step in question.steps)]
+    if any(ref is not None and any((ref.demo, name) in explicit_params for name in ref.params) for ref in refs):
+        kinds.append("worked-example")
+    if question.code is not None:
+        kinds.append("code-reading")
+    if question.chart is not None:
+        kinds.append("data-reading")
+    if question.steps:
+        kinds.append("derivation")
+    return tuple(kinds)

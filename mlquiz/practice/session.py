@@ -50,6 +50,7 @@ class Answer:
     skipped: bool = False
     review_id: int | None = None
     hinted: bool = False  # a hint was shown: a right answer counts as "hard"
+    steps: tuple[int, int] | None = None  # a derivation: (steps right, steps)
 
 
 @dataclass
@@ -216,6 +217,8 @@ class Session:
         return False
 
     def ask(self, item: Item) -> Answer:
+        if item.steps:
+            return self.ask_steps(item)
         from mlquiz.practice.grading import AnswerFormatError, grade  # not needed to show the first question
 
         started = time.monotonic()
@@ -267,6 +270,62 @@ class Session:
                 self.ui.show_feedback(item, verdict, hinted=hinted)
                 self.last_shown = item
             return answer
+
+    def ask_steps(self, item: Item) -> Answer:
+        """A derivation: each step graded in turn, with its feedback; one card, rated by the share right
+        (all right: good, or hard after a hint; at least half: hard; fewer: again)."""
+        from mlquiz.practice.grading import AnswerFormatError, grade
+
+        started = time.monotonic()
+        right, hinted, given = 0, False, []
+        for number, step in enumerate(item.steps, 1):
+            self.ui.show_step(step, number, len(item.steps))
+            while True:
+                response = typed(self.ui.ask(step, False))
+                command = response.strip().casefold()
+                if command == "?":
+                    self.ui.show_hint(step)
+                    hinted = hinted or bool(step.hint)
+                    continue
+                if command == "q":
+                    raise Quit
+                if command == "s":  # a skipped step counts as a wrong one; the derivation goes on
+                    given.append("-")
+                    break
+                if command in ("o", "d"):
+                    self.ui.problem("o and d act after the whole derivation is graded")
+                    continue
+                try:
+                    verdict = grade(step, response)
+                except AnswerFormatError as exc:
+                    self.ui.problem(str(exc))
+                    continue
+                right += verdict.correct
+                given.append(response.strip()[:40])
+                if not self.options.exam:
+                    self.ui.show_feedback(step, verdict, hinted=False)
+                break
+        total = len(item.steps)
+        correct = right == total
+        if correct:
+            rating = scheduler.Rating.HARD if hinted else scheduler.Rating.GOOD
+        else:
+            rating = scheduler.Rating.HARD if 2 * right >= total else scheduler.Rating.AGAIN
+        from mlquiz.practice.grading import Verdict
+
+        answer = Answer(item, Verdict(correct, f"{right} of {total} steps right"), int(rating), hinted=hinted,
+                        steps=(right, total))
+        now = self.clock()
+        answer.review_id = self.store.record(
+            question_id=item.id, topic=item.question.topic, variant=item.variant, rating=int(rating),
+            correct=correct, response=" | ".join(given)[:200], now=now,
+            duration_ms=int((time.monotonic() - started) * 1000), session=self.session_id,
+            apply_review=self._reviewer(item.id, rating, now), steps=(right, total))
+        self.last_graded = answer
+        if not self.options.exam:
+            self.ui.show_derivation_result(item, right, total)
+            self.last_shown = item
+        return answer
 
     @staticmethod
     def _rating(correct: bool, hinted: bool):

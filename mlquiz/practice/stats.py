@@ -33,6 +33,12 @@ class TopicStats:
     due_7_days: int = 0
     recall_sum: float = 0.0
     last_right: int = 0  # seen questions whose last answer was right
+    steps_right: int = 0  # derivations: graded steps right, over all their reviews (partial credit)
+    steps_total: int = 0
+
+    @property
+    def step_credit(self) -> float | None:
+        return self.steps_right / self.steps_total if self.steps_total else None
 
     @property
     def accuracy(self) -> float | None:
@@ -50,7 +56,7 @@ class TopicStats:
         return {"topic": self.topic, "questions": self.questions, "seen": self.seen, "accuracy": self.accuracy,
                 "due_now": self.due_now, "due_7_days": self.due_7_days,
                 "known": self.known, "recall_probability": self.recall_probability, "recall_now": self.recall_probability,
-                "graded_reviews": self.graded}
+                "graded_reviews": self.graded, "step_credit": self.step_credit}
 
 
 @dataclass
@@ -91,12 +97,15 @@ def compute_stats(questions, store, now: datetime) -> Stats:
         stats.due_now += due <= now.isoformat()
         stats.due_7_days += due <= week
         stats.recall_sum += scheduler.recall_probability(fsrs, card, now)
-    rows = store.db.execute("SELECT question_id, topic, count(correct), coalesce(sum(correct), 0) FROM reviews "
+    rows = store.db.execute("SELECT question_id, topic, count(correct), coalesce(sum(correct), 0), "
+                            "coalesce(sum(steps_right), 0), coalesce(sum(steps_total), 0) FROM reviews "
                             "GROUP BY question_id")
-    for qid, stored_topic, graded, correct in rows:
+    for qid, stored_topic, graded, correct, steps_right, steps_total in rows:
         stats = entry(topic_of.get(qid, stored_topic))
         stats.graded += graded
         stats.correct += correct
+        stats.steps_right += steps_right
+        stats.steps_total += steps_total
     # local days: shift the stored UTC times by the local offset now (a DST change inside the window
     # moves at most an hour's reviews across midnight)
     offset = now.astimezone().utcoffset() or timedelta(0)

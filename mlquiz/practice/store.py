@@ -71,7 +71,13 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [m001_initial]
+def m002_step_scores(db: sqlite3.Connection) -> None:
+    # a derivation is one card of several graded steps: keep how many were right (partial credit)
+    _run_script(db, "ALTER TABLE reviews ADD COLUMN steps_right INTEGER; "
+                    "ALTER TABLE reviews ADD COLUMN steps_total INTEGER")
+
+
+MIGRATIONS = [m001_initial, m002_step_scores]
 
 
 class Store:
@@ -280,7 +286,8 @@ class Store:
 
     # ----- writes
     def record(self, *, question_id: str, topic: str, variant: int, rating: int, correct: bool | None,
-               response: str, now: datetime, duration_ms: int | None, session: str, apply_review) -> int | None:
+               response: str, now: datetime, duration_ms: int | None, session: str, apply_review,
+               steps: tuple[int, int] | None = None) -> int | None:
         """Record one answer and update its card in one transaction; returns the review's id.
 
         ``apply_review(card_json_or_None) -> (new_card_json, due_iso)`` runs inside the transaction,
@@ -293,10 +300,10 @@ class Store:
             card, due = apply_review(before)
             cursor = self.db.execute(
                 """INSERT INTO reviews (question_id, topic, variant, rating, correct, response, reviewed_at,
-                                        duration_ms, session, card_before)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                        duration_ms, session, card_before, steps_right, steps_total)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (question_id, topic, variant, rating, None if correct is None else int(correct), response,
-                 now.isoformat(), duration_ms, session, before),
+                 now.isoformat(), duration_ms, session, before, *(steps or (None, None))),
             )
             self._put_card(question_id, topic, card, due, now)
         return cursor.lastrowid
