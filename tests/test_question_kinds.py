@@ -26,6 +26,7 @@ def test_a_piped_session_answers_each_new_kind_and_keeps_partial_credit(tmp_path
     assert "def sigmoid(x):" in out  # the snippet is shown
     assert "● train loss" in out or "train loss" in out  # the chart of the real run is shown
     assert "4 answered, 0 skipped" in out
+    assert "lowest at epoch" not in out  # the demo's own reading of the chart would give the answer away
     (db,) = list(tmp_path.rglob("progress.db"))
     rows = dict((q, (c, r, t)) for q, c, r, t in sqlite3.connect(db).execute(
         "SELECT question_id, correct, steps_right, steps_total FROM reviews"))

@@ -66,7 +66,9 @@ class Item:
         if chart is None:
             return None
         spec = registry.get_demo(chart.demo)
-        return registry.figure(spec, registry.run(chart.demo, resolve_params(chart, self.variables)))
+        figure = registry.figure(spec, registry.run(chart.demo, resolve_params(chart, self.variables)))
+        # the demo's caption is its reading of the data: shown with the prompt it would be the answer
+        return replace(figure, caption="")
 
     @cached_property
     def proof_value(self) -> str | None:
