@@ -92,9 +92,36 @@ def load_cached(path: Path):
     hit = cache.load_bank(key, CACHED_CLASSES)
     if hit is not None:
         return hit
-    result = load_bank_file(path)
+    result = shipped_prebuilt(path, raw) or load_bank_file(path)
     cache.save_bank(key, result)
     return result
+
+
+def shipped_prebuilt(path: Path, raw: bytes):
+    """A shipped bank as parsed when the install was built (demokit/prebuilt.py), or None. Only a file
+    in the shipped folder qualifies: the stored bank names that folder's file, whatever its bytes."""
+    import dataclasses
+
+    from mlquiz import datacodec
+    from mlquiz.demokit import prebuilt
+
+    if path.resolve().parent != shipped_banks_dir().resolve():
+        return None
+    entry = prebuilt.bank_entry(raw)
+    if entry is None:
+        return None
+    try:
+        bank = datacodec.decode(entry, CACHED_CLASSES)
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    if not isinstance(bank, model.Bank):
+        return None
+    # stored with the build folder's paths; this install's file is the same bytes
+    def relocated(question):
+        steps = tuple(relocated(step) for step in question.steps)
+        return dataclasses.replace(question, file=str(path), steps=steps)
+
+    return dataclasses.replace(bank, path=str(path), questions=tuple(map(relocated, bank.questions))), []
 
 
 def load(extra: list[Path]) -> Catalog:

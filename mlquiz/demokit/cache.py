@@ -59,8 +59,23 @@ def _values(demo_fingerprint: str) -> dict:
     try:
         data = json.loads(_values_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return data.get("entries", {}) if data.get("fingerprint") == demo_fingerprint else {}
+        data = {}
+    if isinstance(data, dict) and data.get("fingerprint") == demo_fingerprint and isinstance(data.get("entries"), dict):
+        return data["entries"]
+    # a first run, or demos changed: start from the values the install shipped, when they still match
+    from mlquiz.demokit import prebuilt
+
+    return prebuilt.demo_values()
+
+
+def known_values(demo_fingerprint: str) -> dict:
+    """Every value known to this process for these demos: read from disk or computed since."""
+    return dict(_values(demo_fingerprint))
+
+
+def forget_values() -> None:
+    """Drop what this process read, so the next lookup reads the disk (and the shipped values) again."""
+    _values.cache_clear()
 
 
 def value_key(demo: str, params: dict, key: str) -> str:
