@@ -36,4 +36,6 @@ class PrebuiltHook(BuildHookInterface):
             self.app.display_warning(f"mlquiz: {TARGET} not built ({last}); the first run will parse the banks")
             return
         self.app.display_info(done.stdout.strip())
+        for line in done.stderr.strip().splitlines()[-5:]:
+            self.app.display_warning(line)
         build_data["artifacts"].append(TARGET)

@@ -513,6 +513,34 @@ def test_d16_a_missing_table_is_reported(tmp_path):
         assert result.returncode == 1 and "Traceback" not in stderr and "no table reviews" in stderr, stderr
 
 
+def test_d16_a_damaged_page_is_reported_before_the_session(tmp_path):
+    """A database whose header is intact but one of whose pages is garbage was used without a word."""
+    bank = write_bank(tmp_path)
+    home = tmp_path / "h"
+    assert practise_once(home, bank).returncode == 0
+    path = home / "progress.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("CREATE TABLE filler (x)")
+        db.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,)] * 200)  # pages past the schema's
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    raw = bytearray(path.read_bytes())
+    middle = (pages // 2) * page
+    raw[middle:middle + page] = b"\xa5" * page  # one page of garbage; the header still says SQLite
+    path.write_bytes(bytes(raw))
+    before = path.read_bytes()
+    for command in (["stats"], ["practice", "--bank", str(bank), "-t", "hostile", "-n", "1"],
+                    ["practice", "--no-save", "--bank", str(bank), "-t", "hostile", "-n", "1"]):
+        result = run_mlquiz(*command, input=b"t\n", env={"MLQUIZ_HOME": str(home)})
+        stderr = result.stderr.decode()
+        assert result.returncode == 1 and "Traceback" not in stderr, stderr
+        assert "damaged" in stderr and len(stderr.strip().splitlines()) == 1, stderr
+        assert "Question" not in result.stdout.decode()  # refused before the first question
+    assert path.read_bytes() == before  # left untouched
+
+
 def test_d25_store_messages_say_what_is_wrong(tmp_path):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)

@@ -45,6 +45,7 @@ def _build(out: Path) -> tuple[int, int]:
     for path in bank_files([shipped_banks_dir()]):
         bank, problems = load_bank_file(path)
         if bank is None or problems:
+            print(f"{path}: left out ({problems[0] if problems else 'no bank'})", file=sys.stderr)
             continue
         banks[prebuilt.bank_digest(read_bank_bytes(path))] = datacodec.encode(bank)
         for question in bank.questions:

@@ -116,6 +116,7 @@ class Store:
             if not _looks_like_sqlite(self.path):
                 raise sqlite3.DatabaseError("file is not a database")
             db = self._connect(read_only=not self.save)
+            self._check_integrity(db)
             if self.save:
                 _enable_wal(db)
                 self._migrate(db)
@@ -149,6 +150,15 @@ class Store:
             if "unable to open" not in str(exc) and "readonly" not in str(exc):
                 raise
             return connect(mode="ro", immutable=1)
+
+    def _check_integrity(self, db: sqlite3.Connection) -> None:
+        """A damaged page is found before the session, not used silently (answers written into a damaged
+        file can be lost with it). quick_check reads every page once: milliseconds for years of answers."""
+        problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise StoreError(f"{self.path}: the progress database is damaged ({' '.join(str(problem).split())[:120]}); "
+                             "it has been left untouched: keep a copy, try `sqlite3 FILE .recover`, or move it aside "
+                             "to start fresh")
 
     def _check_writable(self, db: sqlite3.Connection) -> None:
         """A write that is rolled back: a read-only file is found before the first question, not at the
