@@ -24,9 +24,11 @@ class PrebuiltHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict) -> None:
         root = Path(self.root)
         out = root / TARGET
-        env = {**os.environ, "PYTHONPATH": str(root)}
+        # pip's isolated build environment is itself on PYTHONPATH: add this tree in front, keep the rest
+        paths = [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
         try:
-            done = subprocess.run([sys.executable, "-m", "mlquiz.content.prebuild", str(out)], cwd=root, env=env,
+            done = subprocess.run([sys.executable, "-m", "mlquiz.content.prebuild", "--if-stale", str(out)], cwd=root, env=env,
                                   capture_output=True, text=True, timeout=600)
         except (OSError, subprocess.SubprocessError) as exc:
             self.app.display_warning(f"mlquiz: {TARGET} not built ({exc}); the first run will parse the banks")

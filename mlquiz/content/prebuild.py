@@ -5,6 +5,7 @@ Run by the wheel's build hook (``hatch_build.py``), or by hand after editing a b
 
     python -m mlquiz.content.prebuild            # writes mlquiz/prebuilt.json.gz
     python -m mlquiz.content.prebuild OUT.json.gz
+    python -m mlquiz.content.prebuild --if-stale   # only when a bank or the code changed since
 """
 
 from __future__ import annotations
@@ -56,11 +57,30 @@ def _build(out: Path) -> tuple[int, int]:
     return len(banks), len(values)
 
 
+def up_to_date(out: Path) -> bool:
+    """``out`` is the file in use, it matches these sources, and it holds every shipped bank as it is."""
+    from mlquiz.content.loading import bank_files, read_bank_bytes, shipped_banks_dir
+    from mlquiz.demokit import prebuilt
+
+    if out.resolve() != prebuilt.FILE.resolve() or not prebuilt.contents():
+        return False
+    return all(prebuilt.bank_entry(read_bank_bytes(path)) is not None for path in bank_files([shipped_banks_dir()]))
+
+
 def main(argv: list[str]) -> int:
     from mlquiz.demokit import prebuilt
 
-    out = Path(argv[0]) if argv else prebuilt.FILE
+    if_stale = "--if-stale" in argv  # the build hook runs twice (metadata, then the wheel)
+    args = [a for a in argv if a != "--if-stale"]
+    out = Path(args[0]) if args else prebuilt.FILE
+    if if_stale and up_to_date(out):
+        print(f"{out}: up to date")
+        return 0
     banks, values = build(out)
+    if banks == 0:
+        out.unlink(missing_ok=True)
+        print(f"{out}: no shipped bank could be parsed, so nothing was written", file=sys.stderr)
+        return 1
     print(f"{out}: {banks} banks, {values} demo values")
     return 0
 
