@@ -1,7 +1,7 @@
 """Claim: ROC-AUC is the probability that a random positive is scored above a random negative
 (ties count 1/2); the trapezoids under scikit-learn's ROC curve give exactly that number. At the
-defaults (5 positives, 5 negatives, two tied pairs) 18 of the 25 pairs are ranked correctly, so the
-AUC is 0.72. Average precision sums precision times each step in recall, 0.728 here. Repeating every
+defaults (5 positives, 5 negatives) 17 of the 25 pairs are ranked correctly and 2 are tied, so the
+AUC is (17 + 2/2) / 25 = 0.72. Average precision sums precision times each step in recall, 0.728 here. Repeating every
 negative 10 times leaves the ROC curve and its AUC unchanged but drops the average precision to 0.34:
 on imbalanced data the precision-recall view shows what ROC hides.
 

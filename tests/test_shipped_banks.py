@@ -24,7 +24,7 @@ def test_size_and_coverage(questions):
     assert len(questions) >= 240
     assert all(topics[area] >= 25 for area in CORE_AREAS), topics
     assert {"rnn", "fundamentals"} <= set(topics)
-    assert set(Counter(q.type for q in questions)) == {"choice", "multi", "truefalse", "numeric", "text", "recall"}
+    assert {"choice", "multi", "truefalse", "numeric", "text", "recall"} <= set(Counter(q.type for q in questions))
     assert set(Counter(q.difficulty for q in questions)) == {"easy", "medium", "hard"}
 
 
