@@ -14,6 +14,15 @@ without subtracting the row max (nan loss), BatchNorm in train mode on one test 
 size by true division (56.25 and a fractional flatten size), cross-entropy clipped to [0, 1] so
 log(0) gives inf, an L2 penalty on the bias (for y = 2x + 10 it ends at 9.754 instead of 10.103, the slope at 2.297) and
 weight decay with the wrong sign (weights 1.11 times the least-squares norm instead of 0.91).
+More of them: LayerNorm over the batch axis (every feature of an example becomes -1), ReLU's backward
+with x >= 0 (passes the gradient at 0, which PyTorch sets to 0), a gradient that accumulates because
+it is never reset (w overshoots to 3.637 instead of 1.914), a scaler fitted before the split (a
+test shift of 2.91 train sds reads as 1.52), log(softmax) that underflows to log(0) (inf instead of
+798), Adam's first step without bias correction (3.16 lr instead of lr), std-1 weights saturating
+tanh (78% of units past 0.99), BatchNorm's running variance with the biased batch variance (PyTorch
+uses ddof=1), a causal mask that hides the diagonal (row 0 all nan), precision computed with fn,
+and labels shuffled with their own permutation. k-NN with k = 1 scores 1.0 on its training set even
+on random labels.
 """
 
 from __future__ import annotations
@@ -38,7 +47,10 @@ META = {
                                 "var-ddof", "conv-size-division", "argmax-axis", "sigmoid-derivative",
                                 "dropout-mean", "dropout-scale-bug", "softmax-overflow-bug", "batchnorm-eval-bug",
                                 "hidden-state-no-detach-bug", "conv-size-bug", "cross-entropy-log0-bug",
-                                "l2-bias-bug", "weight-decay-sign-bug"],
+                                "l2-bias-bug", "weight-decay-sign-bug", "layernorm-axis-bug", "relu-backward-bug",
+                                "zero-grad-bug", "scaler-leakage-bug", "log-softmax-bug", "adam-bias-correction-bug",
+                                "tanh-init-bug", "knn-train-accuracy", "bn-running-var-bug", "causal-mask-bug",
+                                "precision-bug", "shuffle-labels-bug"],
                     "help": "which snippet to run (names ending in -bug have one wrong line and a fix)"},
     },
     "outputs": {
@@ -50,6 +62,8 @@ META = {
         "fixed_printed": "what the code prints with bug_line replaced by its fix (null without a bug)",
         "values": "the final numeric variables of the run as written (scalars, shapes and arrays of at most "
                   "16 numbers), by name: values.scale",
+        "bug_text": "the wrong line as shown, without its indentation (null without a bug)",
+        "fix": "the line that replaces it, without its indentation (null without a bug)",
     },
 }
 
@@ -222,6 +236,112 @@ for step in range(500):
     w = w - lr * (grad - weight_decay * w)
 ratio = np.linalg.norm(w) / np.linalg.norm(w_ols)
 print(round(ratio, 3))""",
+    "layernorm-axis-bug": """\
+def layernorm(x, eps=1e-5):
+    mu, var = x.mean(0, keepdims=True), x.var(0, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps)
+
+x = np.array([[1.0, 2.0, 3.0, 4.0],
+              [3.0, 6.0, 9.0, 12.0]])
+y = layernorm(x)
+print(np.round(y[0], 3))""",
+    "relu-backward-bug": """\
+def relu(x):
+    return np.maximum(x, 0.0)
+
+def relu_backward(x, grad_out):
+    return grad_out * (x >= 0)
+
+x = np.array([-2.0, -0.5, 0.0, 0.0, 1.5, 3.0])
+dx = relu_backward(x, np.ones_like(x))
+n_pass = int(dx.sum())
+print(n_pass)""",
+    "zero-grad-bug": """\
+x = np.array([1.0, 2.0, 3.0])
+y = 2 * x
+w, lr, grad = 0.0, 0.05, 0.0
+for step in range(5):
+    grad += np.mean(2 * (w * x - y) * x)
+    w -= lr * grad
+w = round(w, 3)
+print(w)""",
+    "scaler-leakage-bug": """\
+rng = np.random.default_rng(0)
+X = rng.standard_normal((100, 1))
+X[80:] += 3.0
+mu, sd = X.mean(axis=0), X.std(axis=0)
+train, test = X[:80], X[80:]
+test_z = (test - mu) / sd
+shift = round(float(test_z.mean()), 2)
+print(shift)""",
+    "log-softmax-bug": """\
+def log_softmax(z):
+    e = np.exp(z - z.max())
+    return np.log(e / e.sum())
+
+z = np.array([2.0, 800.0, 5.0])
+y = 0
+loss = -log_softmax(z)[y]
+print(round(float(loss), 3))""",
+    "adam-bias-correction-bug": """\
+lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+w, m, v = 0.0, 0.0, 0.0
+g = 4.0
+m = b1 * m + (1 - b1) * g
+v = b2 * v + (1 - b2) * g ** 2
+w = w - lr * m / (np.sqrt(v) + eps)
+w = round(w, 5)
+print(w)""",
+    "tanh-init-bug": """\
+rng = np.random.default_rng(0)
+n = 100
+h = rng.standard_normal((200, n))
+for layer in range(5):
+    W = rng.standard_normal((n, n))
+    h = np.tanh(h @ W)
+saturated = round(float(np.mean(np.abs(h) > 0.99)), 2)
+print(saturated)""",
+    "knn-train-accuracy": """\
+rng = np.random.default_rng(0)
+X = rng.standard_normal((50, 2))
+y = rng.integers(0, 2, 50)
+d = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=-1)
+nearest = d.argmin(axis=1)
+acc = (y[nearest] == y).mean()
+print(acc)""",
+    "bn-running-var-bug": """\
+x = np.array([[1.0], [3.0], [5.0], [7.0]])
+momentum = 0.1
+run_mean, run_var = np.zeros(1), np.ones(1)
+batch_mean, batch_var = x.mean(axis=0), x.var(axis=0)
+run_mean = (1 - momentum) * run_mean + momentum * batch_mean
+run_var = (1 - momentum) * run_var + momentum * batch_var
+print(np.round(run_var, 4))""",
+    "causal-mask-bug": """\
+T = 4
+scores = np.zeros((T, T))
+mask = np.triu(np.ones((T, T)), k=0) > 0
+scores[mask] = -np.inf
+e = np.exp(scores - scores.max(axis=1, keepdims=True))
+attn = e / e.sum(axis=1, keepdims=True)
+print(np.round(attn[0], 3))""",
+    "precision-bug": """\
+y_true = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+y_pred = np.array([1, 1, 1, 0, 1, 1, 0, 0, 0, 0])
+tp = np.sum((y_pred == 1) & (y_true == 1))
+fp = np.sum((y_pred == 1) & (y_true == 0))
+fn = np.sum((y_pred == 0) & (y_true == 1))
+precision = tp / (tp + fn)
+print(round(precision, 2))""",
+    "shuffle-labels-bug": """\
+rng = np.random.default_rng(0)
+X = np.arange(8.0)
+y = 3 * X + 1
+perm = rng.permutation(8)
+X = X[perm]
+y = y[rng.permutation(8)]
+w, b = np.polyfit(X, y, 1)
+print(round(w, 2))""",
 }
 
 # The wrong line of each find-the-bug snippet (1-based, as shown) and the line that fixes it.
@@ -235,6 +355,17 @@ FIXES = {
     "cross-entropy-log0-bug": {"line": 2, "fixed": "    p = np.clip(p, 1e-7, 1 - 1e-7)"},
     "l2-bias-bug": {"line": 7, "fixed": "    db = np.mean(err)"},
     "weight-decay-sign-bug": {"line": 8, "fixed": "    w = w - lr * (grad + weight_decay * w)"},
+    "layernorm-axis-bug": {"line": 2, "fixed": "    mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)"},
+    "relu-backward-bug": {"line": 5, "fixed": "    return grad_out * (x > 0)"},
+    "zero-grad-bug": {"line": 5, "fixed": "    grad = np.mean(2 * (w * x - y) * x)"},
+    "scaler-leakage-bug": {"line": 4, "fixed": "mu, sd = X[:80].mean(axis=0), X[:80].std(axis=0)"},
+    "log-softmax-bug": {"line": 3, "fixed": "    return z - z.max() - np.log(e.sum())"},
+    "adam-bias-correction-bug": {"line": 6, "fixed": "w = w - lr * (m / (1 - b1)) / (np.sqrt(v / (1 - b2)) + eps)"},
+    "tanh-init-bug": {"line": 5, "fixed": "    W = rng.standard_normal((n, n)) / np.sqrt(n)"},
+    "bn-running-var-bug": {"line": 4, "fixed": "batch_mean, batch_var = x.mean(axis=0), x.var(axis=0, ddof=1)"},
+    "causal-mask-bug": {"line": 3, "fixed": "mask = np.triu(np.ones((T, T)), k=1) > 0"},
+    "precision-bug": {"line": 6, "fixed": "precision = tp / (tp + fp)"},
+    "shuffle-labels-bug": {"line": 6, "fixed": "y = y[perm]"},
 }
 
 MAX_VALUE_ITEMS = 16  # arrays and lists up to this many numbers go into values; longer ones are data, not answers
@@ -253,6 +384,8 @@ class CodeSnippet:
     bug_line: int | None
     fixed_printed: str | None
     values: dict
+    bug_text: str | None = None
+    fix: str | None = None
 
 
 def run_snippet(code: str) -> tuple[str, dict]:
@@ -324,6 +457,8 @@ def compute(snippet: str = "dropout-scale-bug") -> CodeSnippet:
         bug_line=fix["line"] if fix else None,
         fixed_printed=fixed_printed,
         values=numeric_values(namespace),
+        bug_text=code.split("\n")[fix["line"] - 1].strip() if fix else None,
+        fix=fix["fixed"].strip() if fix else None,
     )
 
 

@@ -297,3 +297,150 @@ def test_render_shows_the_code_and_both_outputs():
     console = Console(width=80, record=True, no_color=True)
     console.print(demo.render(demo.compute("var-ddof")))
     assert "4.5714" in console.export_text() and "fixed" not in console.export_text()
+
+
+# ----------------------------------------------------------------------------- the added snippets
+
+def test_bug_text_and_fix_name_the_replaced_line(results):
+    for name in NAMES:
+        result = results[name]
+        if name in demo.FIXES:
+            fix = demo.FIXES[name]
+            assert result.bug_text == result.code.split("\n")[fix["line"] - 1].strip()
+            assert result.fix == fix["fixed"].strip() and result.fix != result.bug_text
+        else:
+            assert result.bug_text is None and result.fix is None
+
+
+def test_layernorm_over_the_batch_axis(results):
+    bug = results["layernorm-axis-bug"]
+    row = [1.0, 2.0, 3.0, 4.0]
+    mean = sum(row) / 4
+    sd = math.sqrt(sum((v - mean) ** 2 for v in row) / 4 + 1e-5)
+    expected = np.round([(v - mean) / sd for v in row], 3)
+    assert bug.fixed_printed == str(expected) == "[-1.342 -0.447  0.447  1.342]"
+    # over the batch axis, each column of two examples (a, b) maps to (-1, 1): the example's shape is lost
+    assert bug.printed == "[-1. -1. -1. -1.]"
+    assert bug.values["y"][0] == pytest.approx([-1.0] * 4, abs=1e-5)
+
+
+def test_relu_backward_at_zero(results):
+    bug = results["relu-backward-bug"]
+    x = [-2.0, -0.5, 0.0, 0.0, 1.5, 3.0]
+    assert bug.printed == str(sum(v >= 0 for v in x)) == "4"
+    assert bug.fixed_printed == str(sum(v > 0 for v in x)) == "2"  # PyTorch: relu'(0) = 0
+    h = 1e-6
+    slopes = [(max(v + h, 0) - max(v - h, 0)) / (2 * h) for v in x if v != 0]
+    assert slopes == pytest.approx([0.0, 0.0, 1.0, 1.0])  # away from 0 both versions agree with finite differences
+
+
+def _gradient_descent(accumulate, steps=5, lr=0.05):
+    x, w, grad = [1.0, 2.0, 3.0], 0.0, 0.0
+    for _ in range(steps):
+        g = sum(2 * (w * v - 2 * v) * v for v in x) / 3
+        grad = grad + g if accumulate else g
+        w -= lr * grad
+    return round(w, 3)
+
+
+def test_gradient_never_reset(results):
+    bug = results["zero-grad-bug"]
+    assert bug.printed == str(_gradient_descent(True)) == "3.637"
+    fixed = _gradient_descent(False)
+    assert bug.fixed_printed == str(fixed) and fixed == round(2 - 2 * (1 - 0.05 * 28 / 3) ** 5, 3)
+
+
+def test_scaler_fitted_before_the_split(results):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 1))
+    X[80:] += 3.0
+    train, test = X[:80, 0].tolist(), X[80:, 0].tolist()
+    def z_mean(fit):
+        mean = sum(fit) / len(fit)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in fit) / len(fit))
+        return round(sum((v - mean) / sd for v in test) / len(test), 2)
+    bug = results["scaler-leakage-bug"]
+    assert bug.printed == str(z_mean(train + test)) == "1.52"
+    assert bug.fixed_printed == str(z_mean(train)) == "2.91"
+
+
+def test_log_of_softmax_underflows(results):
+    bug = results["log-softmax-bug"]
+    assert bug.printed == "inf" and math.isinf(bug.values["loss"])
+    assert math.exp(2.0 - 800.0) == 0.0  # the probability of class 0 underflows, and log(0) = -inf
+    z = [2.0, 800.0, 5.0]
+    top = max(z)
+    exact = top + math.log(sum(math.exp(v - top) for v in z)) - z[0]
+    assert bug.fixed_printed == str(round(exact, 3)) == "798.0"
+
+
+def test_adam_first_step_without_bias_correction(results):
+    bug = results["adam-bias-correction-bug"]
+    lr, b1, b2, g = 0.01, 0.9, 0.999, 4.0
+    uncorrected = lr * (1 - b1) * g / math.sqrt((1 - b2) * g * g)  # lr (1 - b1) / sqrt(1 - b2)
+    assert bug.values["w"] == round(-uncorrected, 5) == -0.03162
+    assert bug.fixed_printed == str(-lr)  # corrected: m_hat = g, v_hat = g^2, a step of exactly lr
+
+
+def test_unit_variance_weights_saturate_tanh(results):
+    hs = {}
+    for scale in (1.0, 0.1):
+        r = np.random.default_rng(0)
+        a = r.standard_normal((200, 100))
+        for _ in range(5):
+            a = np.tanh(a @ (r.standard_normal((100, 100)) * scale))
+        hs[scale] = round(float(np.mean(np.abs(a) > 0.99)), 2)
+    bug = results["tanh-init-bug"]
+    assert bug.printed == str(hs[1.0]) and hs[1.0] > 0.5
+    assert bug.fixed_printed == str(hs[0.1]) == "0.0"  # 1/sqrt(100) = 0.1: Xavier keeps tanh in its linear range
+
+
+def test_one_nearest_neighbour_memorises_its_training_set(results):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 2)).tolist()
+    y = rng.integers(0, 2, 50).tolist()
+    right = 0
+    for i, p in enumerate(X):
+        j = min(range(50), key=lambda k: (p[0] - X[k][0]) ** 2 + (p[1] - X[k][1]) ** 2)
+        right += y[j] == y[i]
+    assert right == 50 and results["knn-train-accuracy"].printed == "1.0"
+    assert 0.3 < sum(y) / 50 < 0.7  # the labels are coin flips, so nothing was learned
+
+
+def test_running_variance_is_unbiased_in_pytorch(results):
+    x = [1.0, 3.0, 5.0, 7.0]
+    mean = sum(x) / 4
+    squares = sum((v - mean) ** 2 for v in x)
+    bug = results["bn-running-var-bug"]
+    assert bug.values["run_var"] == [pytest.approx(0.9 + 0.1 * squares / 4)] and bug.printed == "[1.4]"
+    assert bug.fixed_printed == f"[{round(0.9 + 0.1 * squares / 3, 4)}]" == "[1.5667]"
+
+
+def test_causal_mask_that_hides_the_diagonal(results):
+    bug = results["causal-mask-bug"]
+    assert bug.printed == "[nan nan nan nan]"  # row 0 may attend to nothing: softmax of all -inf
+    T = 4
+    allowed = [[j <= i for j in range(T)] for i in range(T)]
+    rows = [[1 / sum(r) if a else 0.0 for a in r] for r in allowed]  # equal scores: uniform over the allowed keys
+    assert bug.fixed_printed == str(np.round(np.array(rows[0]), 3)) == "[1. 0. 0. 0.]"
+
+
+def test_precision_is_over_the_predicted_positives(results):
+    y_true = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    y_pred = [1, 1, 1, 0, 1, 1, 0, 0, 0, 0]
+    predicted = [t for t, p in zip(y_true, y_pred) if p == 1]
+    actual = [p for t, p in zip(y_true, y_pred) if t == 1]
+    bug = results["precision-bug"]
+    assert bug.printed == str(round(sum(actual) / len(actual), 2)) == "0.75"  # that is recall
+    assert bug.fixed_printed == str(round(sum(predicted) / len(predicted), 2)) == "0.6"
+
+
+def test_labels_shuffled_with_their_own_permutation(results):
+    bug = results["shuffle-labels-bug"]
+    assert bug.fixed_printed == "3.0"  # shuffled together, the pairs still lie on y = 3x + 1
+    rng = np.random.default_rng(0)
+    x = np.arange(8.0)[rng.permutation(8)].tolist()
+    y = (3 * np.arange(8.0) + 1)[rng.permutation(8)].tolist()
+    mx, my = sum(x) / 8, sum(y) / 8
+    slope = sum((a - mx) * (b - my) for a, b in zip(x, y)) / sum((a - mx) ** 2 for a in x)
+    assert bug.printed == str(round(slope, 2)) and abs(slope) < 3
