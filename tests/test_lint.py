@@ -83,6 +83,40 @@ def test_option_in_key_ignores_duplicates_and_short_words():
     assert lint.option_in_key(["Weight decay", "weight-decay"], "Weight decay") == []
 
 
+def test_code_options_differ_by_their_operators_but_words_not_by_punctuation():
+    assert lint.duplicate_options(["return h * mask / (1 - p)", "return h * mask * (1 - p)"]) == []
+    assert lint.duplicate_options(["x[:, 0]", "x[0, :]"]) == []
+    assert lint.duplicate_options(["np.exp(z-z.max())", "np.exp(z - z.max())"])[0].check == "duplicate-options"
+    assert lint.duplicate_options(["ReLU.", "relu"])[0].check == "duplicate-options"
+    assert lint.duplicate_options(["tanh, ReLU", "tanh ReLU"])[0].check == "duplicate-options"
+
+
+def test_longest_key_share_measures_options_as_shown(tmp_path):
+    """A key written as a placeholder ({v}, 3 characters) is as long as the text the demo fills in."""
+    from mlquiz.content.items import make_item
+
+    questions = "".join(f"""
+  - id: filled-{i}
+    topic: t
+    difficulty: easy
+    type: choice
+    prompt: Which of these is the product number {i}?
+    values:
+      v: {{demo: gradient-chain, params: {{factor: 1.123456789, layers: 3}}, key: product}}
+    options: ["{{v}}", "abcd", "abcde"]
+    answer: "{{v}}"
+    explanation: Because.""" for i in range(6))
+    bank_file = tmp_path / "filled.yaml"
+    bank_file.write_text("format_version: 1\nid: filled\ntitle: T\ndescription: D\nquestions:" + questions + "\n",
+                         encoding="utf-8")
+    bank, problems = load_bank_file(bank_file)
+    assert not problems
+    assert lint.longest_key_share(bank) == []  # "{v}" is shorter than "abcde"
+    items = {q.id: [make_item(q)] for q in bank.questions}
+    assert len(items["filled-0"][0].answer) > len("abcde")  # as shown: 1.41793
+    assert [f.check for f in lint.longest_key_share(bank, items)] == ["longest-key-share"]
+
+
 @pytest.mark.parametrize("statement, guess", [
     ("ReLU always avoids vanishing gradients.", False),
     ("Dropout can hurt a small model.", True),

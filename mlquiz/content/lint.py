@@ -71,7 +71,7 @@ def lint_bank(bank: Bank, items: dict[str, list[Item]] | None = None) -> list[Pr
             if finding.check not in question.allow:
                 problems.append(Problem(question.file, question.line, 1, question.id,
                                         f"[{finding.check}] {finding.message}"))
-    for finding in bank_findings(bank):
+    for finding in bank_findings(bank, items):
         problems.append(Problem(bank.path, 1, 1, None, f"[{finding.check}] {finding.message}"))
     return problems
 
@@ -121,7 +121,15 @@ def long_key(options: list[str], keys: list[str]) -> list[Finding]:
     return []
 
 
+# an option that reads as code: its operators and brackets are what tells two options apart
+CODE_LIKE = re.compile(r"[()\[\]=*/+<>]|\w\.\w")
+
+
 def normalise(text: str) -> str:
+    """Case, spacing and punctuation removed, so "ReLU." and "relu" read the same; code keeps its
+    punctuation (``x * p`` and ``x / p`` are different fixes), and only its spacing is ignored."""
+    if CODE_LIKE.search(text):
+        return " ".join(re.sub(r"\s*([^\w\s])\s*", r"\1", text.casefold()).split())
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
@@ -215,11 +223,12 @@ def text_answer_in_prompt(item: Item) -> list[Finding]:
 
 
 # ----- bank-level checks
-def bank_findings(bank: Bank) -> list[Finding]:
-    return longest_key_share(bank) + multi_wrong_count(bank) + tf_balance(bank) + tf_cues(bank)
+def bank_findings(bank: Bank, items: dict | None = None) -> list[Finding]:
+    """``items``: each question's variants as verify made them, so options are measured as shown."""
+    return longest_key_share(bank, items) + multi_wrong_count(bank) + tf_balance(bank) + tf_cues(bank)
 
 
-def lint_banks(banks: list[Bank]) -> list[Problem]:
+def lint_banks(banks: list[Bank], items: dict | None = None) -> list[Problem]:
     """The bank-level checks over all ``banks`` together: a candidate practises across banks, and a
     small bank's few questions can hide a pattern that the whole set shows."""
     from mlquiz.content.model import Bank, Problem
@@ -228,7 +237,7 @@ def lint_banks(banks: list[Bank]) -> list[Problem]:
         return []
     union = Bank("all", "all banks", "", banks[0].path, tuple(q for b in banks for q in b.questions))
     return [Problem(banks[0].path, 1, 1, None, f"[{f.check}] across all {len(banks)} banks: {f.message}")
-            for f in bank_findings(union)]
+            for f in bank_findings(union, items)]
 
 
 def _counted(bank: Bank, qtype: str, check: str) -> list[Question]:
@@ -239,11 +248,16 @@ def _options(question: Question) -> list[str]:
     return [o["en"] if isinstance(o, dict) else o for o in question.options]
 
 
-def longest_key_share(bank: Bank) -> list[Finding]:
+def longest_key_share(bank: Bank, items: dict | None = None) -> list[Finding]:
     questions = _counted(bank, "choice", "longest-key-share")
     if len(questions) < MIN_FOR_SHARE:
         return []
-    longest = [q for q in questions if _strictly_longest(_options(q), q.answer)]
+
+    def shown(question):  # options filled from the demo (``{fix}`` is as long as the fix it shows)
+        first = (items or {}).get(question.id)
+        return (list(first[0].options), first[0].answer) if first else (_options(question), question.answer)
+
+    longest = [q for q in questions if _strictly_longest(*shown(q))]
     share = len(longest) / len(questions)
     if share > MAX_LONGEST_SHARE:
         return [Finding("longest-key-share", f"the correct option is strictly the longest in {len(longest)} of "

@@ -78,6 +78,7 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
         problems.extend(installed_clashes(result))
     warnings: list[Problem] = []
     deadline = time.monotonic() + budget_seconds()
+    every_item: dict[str, list] = {}  # for the checks across banks
     for bank in result.banks:
         summary = summaries[bank.path]
         summary.bank = bank.id
@@ -104,7 +105,8 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
                 (problems if strict else warnings).append(note)
         # quality findings: warnings, errors under --strict
         (problems if strict else warnings).extend(lint_bank(bank, items))
-    (problems if strict else warnings).extend(lint_banks(result.banks))
+        every_item.update(items)
+    (problems if strict else warnings).extend(lint_banks(result.banks, every_item))
     if shipped:
         problems.extend(orphan_problems())
     for problem in problems:
