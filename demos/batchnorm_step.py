@@ -63,6 +63,8 @@ META = {
         "running_var": "per-feature running_var after the step (unchanged in eval mode)",
         "gamma": "per-feature gamma used",
         "beta": "per-feature beta used",
+        "running_var_if_biased": "what running_var would be after a train step that took the BIASED variance (the "
+                                 "common mistake; PyTorch uses the unbiased one); running_var in eval mode",
     },
 }
 
@@ -89,6 +91,7 @@ class BatchNormStep:
     running_var: np.ndarray
     gamma: np.ndarray
     beta: np.ndarray
+    running_var_if_biased: np.ndarray
 
 
 def per_feature(values: tuple[float, ...], features: int, option: str) -> np.ndarray:
@@ -137,6 +140,7 @@ def compute(batch: tuple[tuple[float, ...], ...] = ((1.0, 2.0), (3.0, 6.0), (5.0
                              "use --eps 1e-5 or give that feature different values")
     y, (x_hat, _, _, _) = batchnorm_forward(x, gamma_c, beta_c, eps,
                                             running=None if mode == "train" else (run_mean, run_var))
+    run_var_if_biased = (1 - momentum) * run_var + momentum * var if mode == "train" else run_var
     if mode == "train":
         run_mean, run_var = update_running_stats(run_mean, run_var, x, momentum)
     return BatchNormStep(
@@ -157,6 +161,7 @@ def compute(batch: tuple[tuple[float, ...], ...] = ((1.0, 2.0), (3.0, 6.0), (5.0
         running_var=run_var,
         gamma=gamma_c,
         beta=beta_c,
+        running_var_if_biased=run_var_if_biased,
     )
 
 

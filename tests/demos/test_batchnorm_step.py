@@ -106,6 +106,17 @@ def test_defaults_by_hand():
     assert out["running_mean"] == pytest.approx([0.3, 0.4])
     assert out["running_var"] == pytest.approx([0.9 + 0.4, 0.9 + 0.4])  # 0.9 * 1 + 0.1 * 4
     assert round(out["x_hat"][2][0], 4) == 1.2247
+    assert out["running_var_if_biased"] == pytest.approx([0.9 + 0.8 / 3] * 2)  # the mistake: 0.1 * 8/3
+
+
+def test_running_var_if_biased_is_the_update_with_the_biased_variance():
+    batch = ((1.0, 2.0), (1.0, 6.0), (3.0, 2.0), (3.0, 6.0))
+    train = demo.compute(batch=batch, running_var=(2.0, 3.0), momentum=0.25)
+    x = np.asarray(batch)
+    np.testing.assert_allclose(train.running_var_if_biased, 0.75 * np.array([2.0, 3.0]) + 0.25 * x.var(axis=0))
+    np.testing.assert_allclose(train.running_var, 0.75 * np.array([2.0, 3.0]) + 0.25 * x.var(axis=0, ddof=1))
+    evaluated = demo.compute(batch=batch, mode="eval", running_var=(2.0, 3.0))
+    np.testing.assert_array_equal(evaluated.running_var_if_biased, [2.0, 3.0])
 
 
 def test_one_number_applies_to_every_feature():
