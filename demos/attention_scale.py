@@ -1,12 +1,13 @@
 """Claim: for a query q and a key k whose d_k entries are independent with mean 0 and variance 1,
 q.k has mean 0 and variance d_k, so raw scores spread out as sqrt(d_k) and the softmax saturates:
-over 32 keys at d_k = 512 the largest weight averages 0.94 and the entropy 0.16 nats (seed 0,
-2000 draws), where dividing by sqrt(d_k) (SDPA's default scale) keeps the scores at variance 1, the
+over 32 keys at d_k = 512 the largest weight averages 0.94 and the entropy 0.15 nats (seed 0,
+5000 draws), where dividing by sqrt(d_k) (SDPA's default scale) keeps the scores at variance 1, the
 largest weight near 0.17 and the entropy near 3.0 nats (log 32 = 3.47) for every d_k. A saturated softmax also has
 a vanishing Jacobian, so the scores get almost no gradient.
 
 Monte Carlo, seeded: for each d_k, ``samples`` independent draws of one query q ~ N(0, I) and
-``keys`` keys k_j ~ N(0, I) (float64); scores q.k_j unscaled and times 1/sqrt(d_k), as in
+``keys`` keys k_j ~ N(0, I) (float64; the scores q.k_j are drawn from their exact distribution given q,
+N(0, ||q||^2), rather than through the keys); scores q.k_j unscaled and times 1/sqrt(d_k), as in
 ``torch.nn.functional.scaled_dot_product_attention`` with ``scale=None`` (1/sqrt(E)) and with
 ``scale=1``. Each statistic is a mean over the draws with its standard error (standard deviation
 over draws / sqrt(samples)); the keys of one draw share its query, so a draw, not a score, is the
@@ -31,7 +32,7 @@ META = {
                  "help": "the d_k values to simulate (whole numbers)"},
         "keys": {"type": "int", "default": 32, "min": 2, "max": 1024,
                  "help": "keys per query (S): the softmax runs over this many scores"},
-        "samples": {"type": "int", "default": 2000, "min": 10, "max": 100000,
+        "samples": {"type": "int", "default": 5000, "min": 10, "max": 100000,
                     "help": "independent draws of a query and its keys per d_k"},
         "seed": {"type": "int", "default": 0, "min": 0, "max": 4294967295, "help": "random seed"},
     },
@@ -62,7 +63,7 @@ META = {
 }
 
 CHUNK_VALUES = 2_000_000  # key entries drawn at once: 16 MB of float64
-MAX_WORK = 300_000_000  # samples x keys x sum(d_k): a few seconds at most
+MAX_WORK = 300_000_000  # numbers drawn, samples x (sum(d_k) + keys x len(d_k)): a few seconds at most
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,14 @@ def _mean_se(values: np.ndarray) -> tuple[float, float]:
 
 def simulate(d: int, keys: int, samples: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Per draw: mean squared raw score, mean squared scaled score, and the softmax statistics."""
-    chunk = max(1, CHUNK_VALUES // (keys * d))
+    chunk = max(1, CHUNK_VALUES // (keys + d))
     parts: dict[str, list[np.ndarray]] = {}
     for start in range(0, samples, chunk):
         n = min(chunk, samples - start)
         q = rng.standard_normal((n, d))
-        k = rng.standard_normal((n, keys, d))
-        dots = np.einsum("nd,nsd->ns", q, k)  # (n, S): q . k_j
+        # given q, the scores q.k_j of independent keys k_j ~ N(0, I) are independent N(0, ||q||^2): drawing
+        # them as ||q|| z_j is the same distribution as drawing the keys, at 1/d_k of the cost
+        dots = np.linalg.norm(q, axis=1, keepdims=True) * rng.standard_normal((n, keys))  # (n, S): q . k_j
         per_draw = {"dot_sq": (dots**2).mean(axis=1), "scaled_sq": (dots**2 / d).mean(axis=1)}
         for tag, scale in (("scaled", 1 / math.sqrt(d)), ("unscaled", 1.0)):
             for name, values in softmax_stats(dots * scale).items():
@@ -133,7 +135,7 @@ def simulate(d: int, keys: int, samples: int, rng: np.random.Generator) -> dict[
     return {name: np.concatenate(values) for name, values in parts.items()}
 
 
-def compute(dims=(1, 4, 16, 64, 256, 512, 1024), keys: int = 32, samples: int = 2000,
+def compute(dims=(1, 4, 16, 64, 256, 512, 1024), keys: int = 32, samples: int = 5000,
             seed: int = 0) -> AttentionScale:
     """Simulate softmax(q.K / sqrt(d_k)) and softmax(q.K) for each d_k."""
     from mlquiz.errors import DemoInputError
@@ -141,9 +143,10 @@ def compute(dims=(1, 4, 16, 64, 256, 512, 1024), keys: int = 32, samples: int = 
     if any(not float(d).is_integer() for d in dims):
         raise DemoInputError("--dims must be whole numbers, e.g. 1,16,256")
     dims = sorted({int(d) for d in dims})
-    if samples * keys * sum(dims) > MAX_WORK:
-        raise DemoInputError(f"samples x keys x sum(dims) = {samples * keys * sum(dims):,} is too much work; "
-                             f"keep it under {MAX_WORK:,} (fewer --samples or --keys)")
+    work = samples * (sum(dims) + keys * len(dims))  # numbers drawn: each query, and each draw's scores
+    if work > MAX_WORK:
+        raise DemoInputError(f"samples x (sum(dims) + keys x len(dims)) = {work:,} is too much work; "
+                             f"keep it under {MAX_WORK:,} (fewer --samples, --keys or --dims)")
     rng = np.random.default_rng(seed)
     out: dict[str, dict[int, float]] = {}
     for d in dims:
