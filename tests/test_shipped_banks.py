@@ -24,17 +24,18 @@ def test_size_and_coverage(questions):
     assert len(questions) >= 240
     assert all(topics[area] >= 25 for area in CORE_AREAS), topics
     assert {"rnn", "fundamentals"} <= set(topics)
-    assert {"choice", "multi", "truefalse", "numeric", "text", "recall"} <= set(Counter(q.type for q in questions))
+    assert set(Counter(q.type for q in questions)) == {"choice", "multi", "truefalse", "numeric", "text", "recall",
+                                                          "steps"}
     assert set(Counter(q.difficulty for q in questions)) == {"easy", "medium", "hard"}
 
 
 def test_numbers_come_from_demos(questions):
     # a worked example in steps asks for numbers too: it counts when one of its steps is numeric
     numeric = [q for q in questions if q.type == "numeric"]
-    worked = [q for q in questions if any(step.type == "numeric" for step in q.steps)]
+    worked = [q for q in questions if any(step.type == "numeric" for step in q.steps)]  # derivations with numbers
     assert len(numeric) + len(worked) >= 0.3 * len(questions)
-    steps = [step for q in worked for step in q.steps if step.type == "numeric"]
-    literal = [q.id for q in numeric + steps if q.answer_from is None and not (q.demo and q.demo.key)]
+    numeric_steps = [step for q in questions for step in q.steps if step.type == "numeric"]
+    literal = [q.id for q in numeric + numeric_steps if q.answer_from is None and not (q.demo and q.demo.key)]
     assert literal == [], f"numeric answers no demo backs: {literal}"
 
 
