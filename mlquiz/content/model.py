@@ -172,7 +172,11 @@ def question_kinds(question: Question, explicit_params: set[tuple[str, str]]) ->
     """What kind of interview question this is, read from its structure: a derivation has steps,
     code reading shows a snippet, data reading shows a chart, and a worked example runs a demo on
     numbers the question gives (a ``floats`` or ``matrix`` parameter, named in ``explicit_params``
-    as (demo, parameter))."""
+    as (demo, parameter)). A question tagged with a kind's name is that kind only: a worked example
+    laid out in steps is a worked example, not a derivation."""
+    tagged = tuple(kind for kind in KINDS if kind in question.tags)
+    if tagged:
+        return tagged
     kinds = []
     refs = [question.answer_from, question.demo, *question.values.values(),
             *(step.answer_from for step in question.steps)]
