@@ -4,7 +4,7 @@
     learning_steps = ["10m"]     # a new card's steps before it graduates to days
     relearning_steps = ["10m"]   # a forgotten card's steps before it goes back to days
     session_length = 10          # questions per session when -n is not given
-    language = "en"              # questions in this language where a bank has it
+    language = "zh"              # questions and interface in this language (default: from the locale)
 
 docs/settings.md explains the choices. A bad file is a one-line error naming the file and key.
 """
@@ -34,7 +34,7 @@ class Settings:
     learning_steps: tuple[str, ...] = DEFAULT_LEARNING_STEPS
     relearning_steps: tuple[str, ...] = DEFAULT_RELEARNING_STEPS
     session_length: int = 10
-    language: str = "en"
+    language: str | None = None  # None: --lang, MLQUIZ_LANG or the locale decides (mlquiz.i18n)
     source: str | None = field(default=None, compare=False)  # the file read, if any
 
     def steps(self, name: str) -> tuple[timedelta, ...]:
@@ -107,8 +107,9 @@ def from_dict(data: dict, where: str = "settings") -> Settings:
     if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 500:
         raise MlquizError(f"{where}: session_length must be a whole number from 1 to 500, not {length!r}")
     values["session_length"] = length
-    language = data.get("language", "en")
-    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", language):
+    language = data.get("language")
+    if language is not None and (not isinstance(language, str)
+                                 or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", language)):
         raise MlquizError(f"{where}: language must be a language code such as en or zh, not {language!r}")
     values["language"] = language
     return Settings(**values, source=where if where != "settings" else None)

@@ -48,14 +48,16 @@ def with_progress(label: str, work, *, quiet: bool = False):
         return work(lambda item: status.update(f"{label} {getattr(item, 'id', item)}"))
 
 
-def bank_list(catalog, as_json: bool) -> None:
+def bank_list(catalog, as_json: bool, lang: str = "en") -> None:
     from rich.table import Table
 
     from mlquiz.safetext import terminal as escape
 
     banks = [
         {"id": b.id, "title": b.title, "path": b.path, "questions": len(b.questions),
-         "variants": sum(q.variant_count for q in b.questions), "topics": b.topics}
+         "variants": sum(q.variant_count for q in b.questions), "topics": b.topics,
+         "languages": list(b.languages), "declared_languages": bool(b.declared_languages),
+         "translated": {code: round(share, 4) for code, share in b.translated().items()}}
         for b in catalog.banks
     ]
     from mlquiz.content.model import KINDS, question_kinds
@@ -81,12 +83,18 @@ def bank_list(catalog, as_json: bool) -> None:
                     "skipped": [p.to_dict() for p in catalog.problems]})
         return
     table = Table(title=f"{len(banks)} banks, {total} questions")
-    for column in ("bank", "title", "questions", "topics"):
+    for column in ("bank", "title", "questions", "languages", "topics"):
         table.add_column(column, justify="right" if column == "questions" else "left")
     for bank in banks:
         table.add_row(escape(bank["id"]), escape(bank["title"]), str(bank["questions"]),
+                      escape(languages_cell(bank["translated"])),
                       escape(", ".join(f"{t} ({n})" for t, n in bank["topics"].items())))
     console().print(table)
+
+
+def languages_cell(translated: dict) -> str:
+    """``en, zh 40%``: each language of a bank, with the share of its questions translated when not all."""
+    return ", ".join(code if share >= 1 else f"{code} {share:.0%}" for code, share in translated.items())
 
 
 def verify_report(report, as_json: bool) -> None:
@@ -625,6 +633,9 @@ def settings_report(prefs, as_json: bool) -> None:
     out.print(f"[dim]# settings from {where}[/]", soft_wrap=True)
     for key in ("desired_retention", "learning_steps", "relearning_steps", "session_length", "language"):
         value = data[key]
+        if value is None:
+            out.print(f"# {key} = (not set: --lang, MLQUIZ_LANG or the locale decide)", highlight=False)
+            continue
         shown = "[" + ", ".join(f'"{v}"' for v in value) + "]" if isinstance(value, list) else (
             f'"{value}"' if isinstance(value, str) else str(value))
         out.print(f"{key} = {shown}", highlight=False)

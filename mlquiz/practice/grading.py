@@ -1,12 +1,16 @@
 """Grading: pure functions from (item, what the candidate typed) to a Verdict.
 
 Numeric answers are read by ``content.numbers.parse_number`` (plain arithmetic, never eval-ed).
+What is typed goes through Unicode NFKC first, so a Chinese input method's full-width forms
+(``１２３``, ``０．５``, ``５０％``, ``ａ，ｃ``) read as their ASCII twins; 对/错, 是/否 and 正确/错误 answer
+true/false, and 。 、 work as a decimal point and a list separator.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from mlquiz.content.items import LETTERS, Item
@@ -24,11 +28,26 @@ class Verdict:
     note: str = ""
 
 
+# ----- input from any keyboard
+END_PUNCTUATION = " .,;:!?\"'()。、“”‘’「」『』【】《》"  # ASCII and the CJK marks NFKC keeps
+
+
+def fold_width(text: str) -> str:
+    """Full-width letters, digits and punctuation as ASCII (NFKC); 、 (the enumeration comma) as ``,``."""
+    return unicodedata.normalize("NFKC", text).replace("、", ",")
+
+
+def numeric_input(text: str) -> str:
+    """A number typed with a Chinese input method, in ASCII: ``１２．５％`` -> ``12.5%``, ``0。5`` -> ``0.5``."""
+    folded = fold_width(text).strip().rstrip("。")
+    return re.sub(r"(?<=\d)。(?=\d)", ".", folded).replace("÷", "/")
+
+
 # ----- text
 def normalize_text(text: str) -> str:
-    """Case, spacing, and punctuation at the ends do not matter; hyphens and spaces are alike."""
-    folded = " ".join(text.replace("-", " ").replace("_", " ").split()).casefold()
-    return folded.strip(" .,;:!?\"'()")
+    """Case, width, spacing, and punctuation at the ends do not matter; hyphens and spaces are alike."""
+    folded = " ".join(fold_width(text).replace("-", " ").replace("_", " ").split()).casefold()
+    return folded.strip(END_PUNCTUATION)
 
 
 # ----- grading by type
@@ -38,13 +57,14 @@ def grade(item: Item, response: str) -> Verdict:
     if len(response) > MAX_INPUT:  # one cap for every type: an answer is a number or a short phrase
         raise AnswerFormatError(f"that is longer than {MAX_INPUT} characters; type just the answer")
     if kind == "numeric":
-        value = parse_number(response)
+        value = parse_number(numeric_input(response))
         tolerance = item.tolerance
         correct = math.isclose(value, item.answer, rel_tol=tolerance.rel, abs_tol=tolerance.abs)
         return Verdict(correct, _show(value))
     if kind == "truefalse":
         value = parse_bool(response)
         return Verdict(value == item.answer, "true" if value else "false")
+    response = fold_width(response)  # full-width letters and separators: ａ，ｃ reads a,c
     if kind == "choice":
         indexes, note = understand(response, item.options, single=True)
         chosen = item.options[indexes[0]]
@@ -66,13 +86,19 @@ def grade(item: Item, response: str) -> Verdict:
     raise ValueError(f"{kind} questions are not graded; they are self-rated")
 
 
+TRUE_WORDS = ("t", "true", "y", "yes", "1", "对", "是", "正确", "真", "对的", "是的")
+FALSE_WORDS = ("f", "false", "n", "no", "0", "错", "否", "错误", "假", "不对", "不是", "错的")
+
+
 def parse_bool(text: str) -> bool:
-    word = text.strip().casefold()
-    if word in ("t", "true", "y", "yes", "1", "对", "是"):
+    from mlquiz.i18n import _
+
+    word = fold_width(text).strip().strip(END_PUNCTUATION).casefold()
+    if word in TRUE_WORDS:
         return True
-    if word in ("f", "false", "n", "no", "0", "错", "否"):
+    if word in FALSE_WORDS:
         return False
-    raise AnswerFormatError("answer t (true) or f (false)")
+    raise AnswerFormatError(_("answer t (true) or f (false)"))
 
 
 def choose(text: str, options, *, single: bool) -> list[int]:

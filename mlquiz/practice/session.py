@@ -392,6 +392,21 @@ def resolve_options(options: PracticeOptions, questions, banks) -> PracticeOptio
                    only=filters.banks)
 
 
+def untranslated_note(picks, lang: str) -> str | None:
+    """One line when some picked questions have no ``lang`` text and will be shown in English."""
+    from mlquiz.content.model import question_languages
+    from mlquiz.i18n import _, ngettext
+
+    if lang == "en":
+        return None
+    missing = sum(1 for question, _variant in picks if lang not in question_languages(question))
+    if not missing:
+        return None
+    return ngettext("{missing} of {total} question has no {lang} text yet and is shown in English",
+                    "{missing} of {total} questions have no {lang} text yet and are shown in English",
+                    missing).format(missing=missing, total=len(picks), lang=lang)
+
+
 def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summary:
     """Load the banks and progress, pick questions and run a session with ``ui``."""
     from mlquiz.content import catalog
@@ -411,6 +426,9 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
         picks = select(loaded.questions, cards, store.last_results(), options, now, rng)
         for note in filter(None, (store.warning, store.corrupt_note())):
             ui.problem(note)
+        fallback = untranslated_note(picks, options.lang)
+        if fallback:
+            ui.problem(fallback)
         if not picks:
             ui.problem({"new": "You have seen every matching question: try the default mode for due reviews.",
                         "mistakes": "No mistakes to review: every question you answered last was right.",

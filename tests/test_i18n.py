@@ -1,0 +1,163 @@
+"""Languages (issue 17): choosing one, bank translations checked by verify, the share translated, the
+fallback to English, Chinese input at the prompt, and the gettext catalog."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlquiz import i18n
+from mlquiz.cli.app import app
+from mlquiz.errors import MlquizError
+
+ROOT = Path(__file__).parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "i18n"
+ZH_BANK = FIXTURES / "zh_bank.yaml"
+PARTIAL = FIXTURES / "zh_partial.yaml"
+runner = CliRunner()
+
+
+def invoke(*args, env=None, input=None):
+    return runner.invoke(app, [str(a) for a in args], env=env, input=input)
+
+
+def run(*args, env=None, stdin=None):
+    env = {**os.environ, **(env or {})}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-m", "mlquiz", *map(str, args)], capture_output=True, text=True,
+                          env=env, input=stdin, timeout=120)
+
+
+# ----- 1. choosing a language
+@pytest.mark.parametrize("environ, expected", [
+    ({}, "en"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"}, "en"),  # LC_ALL decides, and C names no language
+    ({"LANG": "fr_FR.UTF-8"}, "en"),  # a locale mlquiz does not speak is English, not an error
+    ({"LANG": "zh_CN.UTF-8", "MLQUIZ_LANG": "en"}, "en"),
+])
+def test_the_environment_chooses_the_language(environ, expected):
+    assert i18n.choose(None, None, None, environ) == expected
+
+
+def test_flag_beats_env_beats_settings_beats_locale():
+    environ = {"LANG": "en_US.UTF-8", "MLQUIZ_LANG": "en"}
+    assert i18n.choose("zh", "en", None, environ) == "zh"
+    assert i18n.choose(None, "zh", None, environ) == "en"
+    assert i18n.choose(None, "zh", None, {"LANG": "en_US.UTF-8"}) == "zh"
+    assert i18n.choose("zh-Hans", None, None, {}) == "zh" and i18n.choose("ZH", None, None, {}) == "zh"
+
+
+@pytest.mark.parametrize("lang", ["tlh", "klingon"])
+def test_an_unknown_language_is_an_error_naming_the_available_ones(lang):
+    with pytest.raises(MlquizError, match=r"unknown language .*available: en \(English\), zh"):
+        i18n.choose(lang, None, None, {})
+    with pytest.raises(MlquizError, match="MLQUIZ_LANG"):
+        i18n.choose(None, None, None, {"MLQUIZ_LANG": lang})
+    with pytest.raises(MlquizError, match="config.toml: language"):
+        i18n.choose(None, lang, "config.toml", {})
+
+
+@pytest.mark.parametrize("command", [["practice", "--no-save"], ["list"], ["stats"], ["show", "zh-relu-gradient"],
+                                     ["search", "relu"], ["export", "markdown", "out.md"], ["export", "gift", "o.txt"],
+                                     ["export", "anki", "o.apkg"]])
+def test_every_command_that_prints_questions_refuses_an_unknown_language_in_one_line(command):
+    result = invoke(*command, "--lang", "tlh", "--bank", ZH_BANK)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "unknown language 'tlh'" in lines[0] and "Traceback" not in result.output
+
+
+def test_the_settings_file_chooses_the_language():
+    from mlquiz import paths
+    from mlquiz.cli.app import _language
+
+    config = paths.config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('language = "zh"\n', encoding="utf-8")
+    assert _language(None) == "zh" and i18n.current() == "zh"
+    assert _language("en") == "en"
+    config.write_text('language = "tlh"\n', encoding="utf-8")
+    result = invoke("list")
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "config.toml: language: unknown language 'tlh'" in result.output
+
+
+def test_lang_tlh_in_a_real_process_is_one_line_and_exit_1():
+    result = run("practice", "--lang", "tlh", "--no-save")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "unknown language 'tlh'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# ----- 4. bank languages
+def test_list_shows_languages_and_the_share_translated():
+    result = invoke("list", "--json", "--bank", ZH_BANK, "--bank", PARTIAL)
+    assert result.exit_code == 0, result.output
+    banks = {b["id"]: b for b in json.loads(result.stdout)["banks"]}
+    assert banks["zh-fixture"]["languages"] == ["en", "zh"]
+    assert banks["zh-fixture"]["translated"] == {"en": 1.0, "zh": 1.0}
+    assert banks["zh-partial"]["translated"] == {"en": 1.0, "zh": 0.5}
+    assert banks["tiny"]["translated"] == {"en": 1.0} if "tiny" in banks else True
+    table = invoke("list", "--bank", PARTIAL).output
+    assert "en, zh 50%" in table
+
+
+def test_a_bank_without_a_declaration_has_the_languages_its_texts_have():
+    from mlquiz.content.checks import BankChecker
+    from mlquiz.content.yamlsrc import load_yaml
+
+    text = PARTIAL.read_text(encoding="utf-8").replace("languages: [en, zh]\n", "")
+    data, marks = load_yaml(text, "x.yaml")
+    bank = BankChecker("x.yaml", marks).bank(data)
+    assert bank.declared_languages == () and bank.languages == ("en", "zh")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("zh_drops_placeholder.yaml", "prompt: the zh text drops {layers}"),
+    ("zh_option_missing.yaml", "2 of 3 options have a zh text"),
+    ("zh_answer_missing.yaml", "the prompt has a zh text but no accepted answer does"),
+    ("languages_without_en.yaml", "languages must include en"),
+])
+def test_verify_strict_fails_each_broken_translation_with_file_and_line(name, message):
+    path = FIXTURES / "bad" / name
+    result = invoke("verify", "--strict", "--json", path)
+    assert result.exit_code == 1, result.output
+    problems = json.loads(result.stdout)["problems"]
+    assert any(message in p["message"] and p["file"].endswith(name) and p["line"] > 1 for p in problems), problems
+
+
+def test_a_question_missing_a_declared_language_warns_and_fails_under_strict():
+    loose = json.loads(invoke("verify", "--json", PARTIAL).stdout)
+    assert loose["ok"] and any("no zh text for prompt" in w["message"] for w in loose["warnings"])
+    strict = invoke("verify", "--strict", "--json", PARTIAL)
+    assert strict.exit_code == 1
+    problem = json.loads(strict.stdout)["problems"][0]
+    assert problem["question"] == "zh-partial-missing" and problem["line"] == 18
+
+
+def test_the_bilingual_fixture_passes_verify_strict():
+    result = invoke("verify", "--strict", "--json", ZH_BANK)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_question_without_the_language_is_shown_wholly_in_english():
+    from mlquiz.content.catalog import load
+    from mlquiz.content.items import make_item
+
+    questions = {q.id: q for q in load([PARTIAL]).questions}
+    done = make_item(questions["zh-partial-done"], 0, "zh")
+    missing = make_item(questions["zh-partial-missing"], 0, "zh")
+    assert done.prompt.startswith("输入") and missing.prompt == "Tanh is zero-centred."
+    assert missing.explanation.startswith("Its outputs")  # not half Chinese: the whole question falls back
+
+
+def test_the_session_says_once_that_questions_fall_back_to_english():
+    result = invoke("practice", "--lang", "zh", "--no-save", "--seed", "1", "--only", PARTIAL, input="t\nt\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("shown in English") + result.output.count("以英文显示") == 1
