@@ -161,3 +161,103 @@ def test_the_session_says_once_that_questions_fall_back_to_english():
     result = invoke("practice", "--lang", "zh", "--no-save", "--seed", "1", "--only", PARTIAL, input="t\nt\n")
     assert result.exit_code == 0, result.output
     assert result.output.count("shown in English") + result.output.count("以英文显示") == 1
+
+
+# ----- 5. Chinese input at the prompt
+@pytest.mark.parametrize("typed, value", [("对", True), ("错", False), ("是", True), ("否", False), ("正确", True),
+                                          ("错误", False), ("对。", True), ("ｔ", True), ("Ｆ", False)])
+def test_true_false_in_chinese(typed, value):
+    from mlquiz.practice.grading import parse_bool
+
+    assert parse_bool(typed) is value
+
+
+@pytest.mark.parametrize("typed, value", [("１２３", 123), ("１，０２４", 1024), ("０．５", 0.5), ("５０％", 0.5),
+                                          ("－３", -3), ("0。25", 0.25), ("1024。", 1024), ("２＊＊１０", 1024)])
+def test_full_width_numbers(typed, value):
+    from mlquiz.practice.grading import numeric_input, parse_number
+
+    assert parse_number(numeric_input(typed)) == pytest.approx(value)
+
+
+def zh_items():
+    from mlquiz.content.catalog import load
+    from mlquiz.content.items import make_item
+
+    return {q.id: make_item(q, 0, "zh") for q in load([ZH_BANK]).questions}
+
+
+def test_an_option_chosen_by_its_chinese_text_or_a_full_width_letter():
+    from mlquiz.practice.grading import grade
+
+    item = zh_items()["zh-gate-squash"]
+    assert grade(item, "sigmoid 函数").correct and grade(item, "sigmoid 函数。").correct
+    assert not grade(item, "双曲正切函数").correct
+    letter = "ａｂｃ"[item.options.index(item.answer)]
+    assert grade(item, letter).correct
+
+
+def test_a_text_answer_in_chinese_or_english():
+    from mlquiz.practice.grading import grade
+
+    item = zh_items()["zh-forget-gate-name"]
+    for typed in ("遗忘门", "忘记门", "forget gate", "遗忘门。"):
+        assert grade(item, typed).correct, typed
+    assert not grade(item, "输入门").correct
+
+
+def test_a_multi_select_answer_with_the_enumeration_comma():
+    from mlquiz.practice.grading import understand
+
+    assert understand("a、c", ["x", "y", "z"], single=False)[0] == [0, 2]
+    from mlquiz.practice.grading import fold_width
+
+    assert understand(fold_width("ａ，ｃ"), ["x", "y", "z"], single=False)[0] == [0, 2]
+
+
+def test_full_width_command_keys():
+    from mlquiz.practice.session import keyed
+
+    assert keyed("？") == "?" and keyed("ｑ") == "q" and keyed(" Ｓ ") == "s"
+
+
+PIPED = "遗忘门\n对\nsigmoid 函数\n１，０２４\n"  # the four questions of zh_bank.yaml, in --seed 1's order
+
+
+def test_piped_chinese_session_through_cli_runner():
+    result = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input=PIPED)
+    assert result.exit_code == 0, result.output
+    assert "LSTM 中哪个门" in result.output and "对于负输入" in result.output
+    assert "100%" in result.output  # 对, the option's Chinese text and １，０２４ were all graded right
+
+
+def test_piped_chinese_session_in_a_real_process_and_lang_from_the_locale():
+    env = {"LANG": "zh_CN.UTF-8", "COLUMNS": "60"}
+    result = run("practice", "--seed", "1", "--no-save", "--only", ZH_BANK, env=env, stdin=PIPED)
+    assert result.returncode == 0, result.stderr
+    assert "共 10 层" in result.stdout and "100%" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_panels_with_chinese_text_fit_the_terminal(width):
+    """rich measures wide characters as two cells: every line of a panel is exactly the width."""
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from mlquiz.cli.render import TerminalUI
+
+    items = zh_items()
+    out = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
+    ui = TerminalUI(out=out)
+    long = items["zh-gate-squash"]
+    from dataclasses import replace
+
+    long = replace(long, prompt=long.prompt * 6)  # wraps over several lines, mixing Latin and Han
+    for number, item in enumerate([*items.values(), long], 1):
+        ui.show_question(item, number, 5, review=False, score=(1, 2))
+    lines = out.file.getvalue().splitlines()
+    assert lines and all(cell_len(line) == width for line in lines), [l for l in lines if cell_len(l) != width]
+    assert "".join(lines).count("LSTM") >= 8  # the forget-gate and gate questions, and the six copies

@@ -122,6 +122,7 @@ def understand(text: str, options, *, single: bool) -> tuple[list[int], str]:
     3. texts separated by ``;`` or ``,``, each the whole or a part (at least three characters) of
        exactly one option's text (``gates read``, ``tanh, ReLU``).
     """
+    text = fold_width(text)
     by_text = {normalize_text(option): i for i, option in enumerate(options)}
     whole = normalize_text(text)
     if whole in by_text:

@@ -227,7 +227,7 @@ class Session:
         hinted = False
         while True:
             response = typed(self.ui.ask(item, revealed))  # invalid UTF-8 must not cost the answer
-            command = response.strip().casefold()
+            command = keyed(response)
             if command == "?":
                 self.ui.show_hint(item)
                 hinted = hinted or bool(item.hint)
@@ -282,7 +282,7 @@ class Session:
             self.ui.show_step(step, number, len(item.steps))
             while True:
                 response = typed(self.ui.ask(step, False))
-                command = response.strip().casefold()
+                command = keyed(response)
                 if command == "?":
                     self.ui.show_hint(step)
                     hinted = hinted or bool(step.hint)
@@ -390,6 +390,13 @@ def resolve_options(options: PracticeOptions, questions, banks) -> PracticeOptio
                            tags=options.tags, only=options.only)
     return replace(options, topics=filters.topics, difficulties=filters.difficulties, tags=filters.tags,
                    only=filters.banks)
+
+
+def keyed(response: str) -> str:
+    """What was typed, as a command key: ``？`` and ``ｑ`` from a Chinese input method are ``?`` and ``q``."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", response).strip().casefold()
 
 
 def untranslated_note(picks, lang: str) -> str | None:
