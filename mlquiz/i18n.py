@@ -67,8 +67,8 @@ def check(lang: str, where: str = "--lang") -> str:
     if code in available():
         return code
     names = ", ".join(f"{code} ({NAMES.get(code, code)})" for code in available())
-    raise MlquizError(_("{where}: unknown language {lang!r}; available: {names}").format(
-        where=where, lang=lang, names=names))
+    raise MlquizError(_("{where}: unknown language {lang}; available: {names}").format(
+        where=where, lang=repr(lang), names=names))
 
 
 def choose(flag: str | None = None, settings_language: str | None = None, settings_file: str | None = None,

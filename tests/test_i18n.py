@@ -261,3 +261,141 @@ def test_panels_with_chinese_text_fit_the_terminal(width):
     lines = out.file.getvalue().splitlines()
     assert lines and all(cell_len(line) == width for line in lines), [l for l in lines if cell_len(l) != width]
     assert "".join(lines).count("LSTM") >= 8  # the forget-gate and gate questions, and the six copies
+
+
+# ----- 2. the interface through gettext catalogs
+PO = r'''# a comment
+msgid ""
+msgstr ""
+"Language: zh\n"
+
+#: somewhere.py:1
+msgid "plain"
+msgstr "普通"
+
+msgid "two "
+"lines"
+msgstr "两"
+"行"
+
+msgid "escapes \"q\" \\ \n"
+msgstr "转义 \"q\" \\ \n"
+
+#, fuzzy
+msgid "fuzzy one"
+msgstr "模糊"
+
+msgid "untranslated"
+msgstr ""
+
+msgctxt "menu"
+msgid "plain"
+msgstr "菜单"
+
+msgid "{count} item"
+msgid_plural "{count} items"
+msgstr[0] "{count} 项"
+'''
+
+
+def test_read_po_reads_what_gettext_tools_write():
+    catalog = i18n.read_po(PO)
+    assert catalog["plain"] == "普通" and catalog["two lines"] == "两行"
+    assert catalog['escapes "q" \\ \n'] == '转义 "q" \\ \n'
+    assert "fuzzy one" not in catalog and "untranslated" not in catalog and "" not in catalog
+    assert catalog[("{count} item", "{count} items")] == ["{count} 项"]
+
+
+@pytest.mark.parametrize("bad", ['msgid "a"\nmsgstr "b', 'msgid "a"\nnonsense "b"', '"orphan"'])
+def test_read_po_refuses_a_broken_file(bad):
+    with pytest.raises(ValueError):
+        i18n.read_po(bad)
+
+
+def test_a_broken_catalog_shows_english(tmp_path, monkeypatch):
+    (tmp_path / "zh" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "zh" / "LC_MESSAGES" / "mlquiz.po").write_text('msgid "a"\nmsgstr "b', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", str(tmp_path))
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    i18n.use("zh")
+    assert i18n._("session summary") == "session summary"
+
+
+def test_the_catalogs_are_in_step_with_the_code():
+    """A string marked _() in the code and missing from the .pot or a .po fails here."""
+    from mlquiz import i18n_extract
+
+    assert i18n_extract.outdated(write=False) == [], "run: python -m mlquiz.i18n_extract"
+
+
+def test_the_extractor_finds_every_kind_of_mark(tmp_path):
+    from mlquiz import i18n_extract
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text('x = _("one")\ny = N_("two")\nz = ngettext("{n} c", "{n} cs", 2)\n'
+                                           'w = _(name)\n', encoding="utf-8")
+    assert list(i18n_extract.messages(tmp_path / "pkg")) == ["one", "two", ("{n} c", "{n} cs")]
+
+
+def test_the_chinese_catalog_translates_every_message_and_keeps_its_fields():
+    from mlquiz import i18n_extract
+
+    catalog = i18n.read_po(Path(i18n.catalog_path("zh")).read_text(encoding="utf-8"))
+    for key in i18n_extract.messages():
+        assert key in catalog, f"no zh translation for {key!r}"
+        sources = key if isinstance(key, tuple) else (key,)
+        wanted = set().union(*(i18n_extract.fields(s) for s in sources))
+        for form in catalog[key] if isinstance(key, tuple) else [catalog[key]]:
+            assert i18n_extract.fields(form) == wanted, (key, form)
+            assert "[" not in form.replace('["10m"]', ""), "rich markup stays out of translations"
+
+
+def test_counts_in_chinese_have_one_form():
+    i18n.use("zh")
+    assert i18n.ngettext("{count} question", "{count} questions", 1) == "{count} 道题"
+    assert i18n.ngettext("{count} question", "{count} questions", 5) == "{count} 道题"
+    i18n.use("en")
+    assert i18n.ngettext("{count} question", "{count} questions", 5) == "{count} questions"
+
+
+def test_an_english_session_never_opens_a_catalog(monkeypatch):
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    result = invoke("practice", "--no-save", "--seed", "1", "--only", ZH_BANK, input="q\n")
+    assert result.exit_code == 0 and i18n._catalogs == {}
+
+
+def test_practice_in_chinese_shows_chinese_chrome():
+    result = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input=PIPED)
+    assert result.exit_code == 0, result.output
+    for chrome in ("4 道题", "新题", "简单", "填空", "? 提示 · s 跳过 · q 退出", "✓ 正确", "本次练习总结", "合计",
+                   "作答 4 道，跳过 0 道", "原理演示："):
+        assert chrome in result.output, chrome
+    wrong = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input="输入门\n")
+    assert "✗ 不对" in wrong.output and "正确答案是 遗忘门" in wrong.output
+    bad = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input="s\nx\nq\n")
+    assert "请回答 对/错" in bad.output
+
+
+def test_list_stats_and_verify_in_chinese():
+    listed = invoke("list", "--lang", "zh", "--bank", PARTIAL)
+    assert "题库" in listed.output and "语言" in listed.output and "en, zh 50%" in listed.output
+    stats = invoke("stats", "--lang", "zh", "--bank", ZH_BANK)
+    assert stats.exit_code == 0 and "进度：共复习 0 次" in stats.output and "正确率" in stats.output
+    verified = invoke("verify", "--lang", "zh", ZH_BANK)
+    assert verified.exit_code == 0 and "通过" in verified.output and "所有由演示支撑的数值都已重新计算" in verified.output
+
+
+def test_user_errors_in_chinese():
+    result = invoke("show", "no-such-question", "--lang", "zh", "--bank", ZH_BANK)
+    assert result.exit_code == 1 and "错误：" in result.output and "没有 id 为" in result.output
+    result = invoke("practice", "--lang", "zh", "--topic", "nope", "--no-save", "--bank", ZH_BANK)
+    assert result.exit_code == 1 and "没有这个名称的主题" in result.output
+
+
+def test_chinese_startup_reads_no_numpy():
+    code = ("import sys; from typer.testing import CliRunner; from mlquiz.cli.app import app; "
+            f"r = CliRunner().invoke(app, ['practice', '--lang', 'zh', '--no-save', '--seed', '1', '--only', "
+            f"{str(ZH_BANK)!r}], input='q\\n'); print(r.exit_code, 'numpy' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.split() == ["0", "False"], result.stdout + result.stderr

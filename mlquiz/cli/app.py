@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from mlquiz import __version__
 from mlquiz.cli.demo import demo_app
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _, ngettext
 
 
 class MlquizGroup(TyperGroup):
@@ -99,7 +100,7 @@ def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders 
     from mlquiz.content.verify import verify as run_verify
 
     targets = [*(paths or []), *(bank or [])] or None
-    report = render.with_progress("verifying", lambda progress: run_verify(targets, strict=strict,
+    report = render.with_progress(_("verifying"), lambda progress: run_verify(targets, strict=strict,
                                                                            progress=progress), quiet=json)
     render.verify_report(report, json)
     if not report.ok:
@@ -141,8 +142,8 @@ def practice(
     from mlquiz.cli import render
     from mlquiz.practice import session
 
-    prefs = config.load()
     lang = _language(lang)
+    prefs = config.load()
     options = session.PracticeOptions(count=count or prefs.session_length, topics=tuple(topic or ()),
                                       difficulties=tuple(difficulty or ()), tags=tuple(tag or ()),
                                       only=tuple(only or ()), mode=session.mode_from_flags(new, mistakes), seed=seed,
@@ -151,7 +152,7 @@ def practice(
         summary = session.practice(options, bank or [], save=not no_save, ui=render.TerminalUI(exam=exam))
         render.practice_summary(summary, exam)
     except KeyboardInterrupt:  # outside a question (loading, the summary): answers are already committed
-        render.print_error("interrupted; every answer given is saved" if not no_save else "interrupted")
+        render.print_error(_("interrupted; every answer given is saved") if not no_save else _("interrupted"))
         raise typer.Exit(130) from None
     if summary.ended_by == "interrupt":
         raise typer.Exit(130)
@@ -301,10 +302,12 @@ def _export(fmt: str, out: Path, bank, only, topic, variants, deck_by: str = "ba
 
     result = export(fmt, out, extra_banks=bank or [], only=only or [], topics=topic or [], variants=variants,
                     deck_by=deck_by, lang=lang,
-                    warn=lambda problems: render.print_problems(problems, heading="skipped"))
-    figures = f", {result.figures} figures" if result.figures else ""
-    notes = "".join(f"; {note}" for note in result.notes)
-    typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions{figures}{notes}")
+                    warn=lambda problems: render.print_problems(problems, heading=_("skipped")))
+    line = _("wrote {path}: {items} items from {questions} questions").format(
+        path=result.path, items=result.items, questions=result.questions)
+    if result.figures:
+        line += ", " + ngettext("{count} figure", "{count} figures", result.figures).format(count=result.figures)
+    typer.echo(line + "".join(f"; {note}" for note in result.notes))
 
 
 @export_app.command("anki")

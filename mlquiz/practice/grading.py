@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from mlquiz.content.items import LETTERS, Item
 from mlquiz.content.numbers import MAX_INPUT, AnswerFormatError, parse_number
+from mlquiz.i18n import _
 
 __all__ = ["AnswerFormatError", "Verdict", "grade", "parse_number", "choose", "parse_bool", "normalize_text"]
 
@@ -55,7 +56,8 @@ def grade(item: Item, response: str) -> Verdict:
     """Grade one response. Raises AnswerFormatError for input that is not an answer at all."""
     kind = item.question.type
     if len(response) > MAX_INPUT:  # one cap for every type: an answer is a number or a short phrase
-        raise AnswerFormatError(f"that is longer than {MAX_INPUT} characters; type just the answer")
+        raise AnswerFormatError(_("that is longer than {count} characters; type just the answer").format(
+            count=MAX_INPUT))
     if kind == "numeric":
         value = parse_number(numeric_input(response))
         tolerance = item.tolerance
@@ -80,7 +82,7 @@ def grade(item: Item, response: str) -> Verdict:
     if kind == "text":
         given = normalize_text(response)
         if not given:
-            raise AnswerFormatError("type an answer (or ? for a hint, s to skip)")
+            raise AnswerFormatError(_("type an answer (or ? for a hint, s to skip)"))
         accepted = {normalize_text(a) for a in (item.answer, *item.accept)}
         return Verdict(given in accepted, response.strip())
     raise ValueError(f"{kind} questions are not graded; they are self-rated")
@@ -91,8 +93,6 @@ FALSE_WORDS = ("f", "false", "n", "no", "0", "错", "否", "错误", "假", "不
 
 
 def parse_bool(text: str) -> bool:
-    from mlquiz.i18n import _
-
     word = fold_width(text).strip().strip(END_PUNCTUATION).casefold()
     if word in TRUE_WORDS:
         return True
@@ -131,7 +131,7 @@ def understand(text: str, options, *, single: bool) -> tuple[list[int], str]:
     if letters is not None:
         indexes, note = letters
         if single and len(indexes) != 1:
-            raise AnswerFormatError("choose exactly one option")
+            raise AnswerFormatError(_("choose exactly one option"))
         return indexes, note
     separator = ";" if ";" in text else ","
     parts = [part for part in text.split(separator) if normalize_text(part)] if not single else [text]
@@ -142,9 +142,9 @@ def understand(text: str, options, *, single: bool) -> tuple[list[int], str]:
         raise AnswerFormatError(_format_hint(len(options), single))
     indexes = list(dict.fromkeys(indexes))
     if single and len(indexes) != 1:
-        raise AnswerFormatError("choose exactly one option")
+        raise AnswerFormatError(_("choose exactly one option"))
     partial = any(normalize_text(part) not in by_text for part in parts)
-    note = ("read as " + ", ".join(f"{LETTERS[i]}) {options[i]}" for i in sorted(indexes))) if partial else ""
+    note = (_("read as") + " " + ", ".join(f"{LETTERS[i]}) {options[i]}" for i in sorted(indexes))) if partial else ""
     return indexes, note
 
 
@@ -158,18 +158,21 @@ def _by_text(part: str, options, by_text: dict) -> int:
     last = LETTERS[len(options) - 1]
     if found:
         named = ", ".join(f"{LETTERS[i]})" for i in found)
-        raise AnswerFormatError(f"{part.strip()!r} is part of {named}; type more of it, or the letter")
+        raise AnswerFormatError(_("{text} is part of {options}; type more of it, or the letter").format(
+            text=repr(part.strip()), options=named))
     if re.fullmatch(r"[a-z]+", given or "-") and all(c in LETTERS[:len(options)] for c in given):
-        raise AnswerFormatError(f"{part.strip()!r} is not an option's text; to choose several letters separate "
-                                f"them: {','.join(given)}")
+        raise AnswerFormatError(_("{text} is not an option's text; to choose several letters separate them: "
+                                  "{letters}").format(text=repr(part.strip()), letters=",".join(given)))
     if re.fullmatch(r"[a-z0-9]", given or "-"):
-        raise AnswerFormatError(f"{part.strip()!r} is not an option; use a to {last}")
-    raise AnswerFormatError(f"{part.strip()!r} is not an option's text; answer with a letter from a to {last}, or "
-                            "type (part of) the option")
+        raise AnswerFormatError(_("{text} is not an option; use a to {last}").format(text=repr(part.strip()),
+                                                                                      last=last))
+    raise AnswerFormatError(_("{text} is not an option's text; answer with a letter from a to {last}, or type (part "
+                              "of) the option").format(text=repr(part.strip()), last=last))
 
 
 def _format_hint(count: int, single: bool) -> str:
-    return f"answer with a letter from a to {LETTERS[count - 1]}" + ("" if single else ", e.g. a,c")
+    return (_("answer with a letter from a to {last}") if single
+            else _("answer with a letter from a to {last}, e.g. a,c")).format(last=LETTERS[count - 1])
 
 
 def _letters(text: str, count: int) -> tuple[list[int], str] | None:
@@ -184,15 +187,17 @@ def _letters(text: str, count: int) -> tuple[list[int], str] | None:
         if token.isdigit():
             index = int(token) - 1
             if not 0 <= index < count:
-                raise AnswerFormatError(f"{token!r} is not an option; use a to {valid[-1]}")
+                raise AnswerFormatError(_("{text} is not an option; use a to {last}").format(text=repr(token),
+                                                                                          last=valid[-1]))
             indexes.append(index)
         elif len(token) == 1:
             if token not in valid:
-                raise AnswerFormatError(f"{token!r} is not an option; use a to {valid[-1]}")
+                raise AnswerFormatError(_("{text} is not an option; use a to {last}").format(text=repr(token),
+                                                                                          last=valid[-1]))
             indexes.append(valid.index(token))
         elif len(tokens) == 1 and all(c in valid for c in token) and list(token) == sorted(set(token)):
             indexes.extend(valid.index(c) for c in token)  # "ac": a run of letters in order
-            note = "read as " + ", ".join(token)
+            note = _("read as") + " " + ", ".join(token)
         else:
             return None  # a word: read it as text
     return list(dict.fromkeys(indexes)), note
@@ -204,16 +209,17 @@ def parse_letters(text: str, count: int, *, single: bool) -> list[int]:
     tokens = re.findall(r"\d+|[a-z]", raw) if re.fullmatch(r"[a-z0-9,;\s]+", raw or "-") else None
     valid = LETTERS[:count]
     if not tokens:
-        raise AnswerFormatError(f"answer with a letter from a to {valid[-1]}" + ("" if single else ", e.g. a,c"))
+        raise AnswerFormatError(_format_hint(count, single))
     indexes = []
     for token in tokens:
         index = (int(token) - 1 if len(token) <= 3 else count) if token.isdigit() else valid.find(token)
         if not 0 <= index < count:
-            raise AnswerFormatError(f"{token!r} is not an option; use a to {valid[-1]}")
+            raise AnswerFormatError(_("{text} is not an option; use a to {last}").format(text=repr(token),
+                                                                                      last=valid[-1]))
         indexes.append(index)
     indexes = list(dict.fromkeys(indexes))
     if single and len(indexes) != 1:
-        raise AnswerFormatError("choose exactly one option")
+        raise AnswerFormatError(_("choose exactly one option"))
     return indexes
 
 
