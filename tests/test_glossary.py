@@ -75,10 +75,11 @@ def test_a_consistent_question_passes_and_an_inconsistent_one_is_named():
 
 
 def loaded_questions():
-    from mlquiz.content import catalog
+    """The shipped banks' questions and the consistent fixtures', read without the cache (at collection)."""
+    from mlquiz.content.loading import load_banks, shipped_banks_dir
 
-    banks = [FIXTURES / "zh_bank.yaml", FIXTURES / "zh_partial.yaml"]
-    return [q for q in catalog.load(banks).questions if localized(q)]
+    result = load_banks([shipped_banks_dir(), FIXTURES / "zh_bank.yaml", FIXTURES / "zh_partial.yaml"])
+    return [q for bank in result.banks for q in bank.questions if localized(q)]
 
 
 @pytest.mark.parametrize("question", loaded_questions(), ids=lambda q: q.id)
