@@ -4,7 +4,7 @@
     learning_steps = ["10m"]     # a new card's steps before it graduates to days
     relearning_steps = ["10m"]   # a forgotten card's steps before it goes back to days
     session_length = 10          # questions per session when -n is not given
-    language = "en"              # questions in this language where a bank has it
+    language = "zh"              # questions and interface in this language (default: from the locale)
 
 docs/settings.md explains the choices. A bad file is a one-line error naming the file and key.
 """
@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _
 
 # A quiz is not Anki: a session is a few minutes once or twice a day, not a stream of cards.
 # FSRS's default steps (1 min, 10 min) bring every right answer back ten minutes later, so a second
@@ -34,7 +35,7 @@ class Settings:
     learning_steps: tuple[str, ...] = DEFAULT_LEARNING_STEPS
     relearning_steps: tuple[str, ...] = DEFAULT_RELEARNING_STEPS
     session_length: int = 10
-    language: str = "en"
+    language: str | None = None  # None: --lang, MLQUIZ_LANG or the locale decides (mlquiz.i18n)
     source: str | None = field(default=None, compare=False)  # the file read, if any
 
     def steps(self, name: str) -> tuple[timedelta, ...]:
@@ -71,12 +72,15 @@ def load(path: Path | None = None) -> Settings:
     except OSError as exc:
         import errno
 
-        what = "is a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
-        raise MlquizError(f"{path}: the settings file {what}; fix or remove it") from None
+        message = (_("{path}: the settings file is a symbolic link loop; fix or remove it") if exc.errno == errno.ELOOP
+                   else _("{path}: the settings file cannot be read ({reason}); fix or remove it"))
+        raise MlquizError(message.format(path=path, reason=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise MlquizError(f"{path}: the settings file is not UTF-8; save it as UTF-8 or remove it") from None
+        raise MlquizError(_("{path}: the settings file is not UTF-8; save it as UTF-8 or remove it").format(
+            path=path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise MlquizError(f"{path}: not valid TOML ({exc}); fix or remove the file") from None
+        raise MlquizError(_("{path}: not valid TOML ({reason}); fix or remove the file").format(
+            path=path, reason=exc)) from None
     return from_dict(data, str(path))
 
 
@@ -86,17 +90,20 @@ def from_dict(data: dict, where: str = "settings") -> Settings:
     for key in data:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise MlquizError(f"{where}: unknown setting {key!r}; {hint}settings: {', '.join(KEYS)}")
+            hint = _("did you mean {name}? ").format(name=repr(close[0])) if close else ""
+            raise MlquizError(_("{where}: unknown setting {key}; {hint}settings: {keys}").format(
+                where=where, key=repr(key), hint=hint, keys=", ".join(KEYS)))
     values = {}
     retention = data.get("desired_retention", 0.9)
     if isinstance(retention, bool) or not isinstance(retention, (int, float)) or not 0.7 <= retention <= 0.99:
-        raise MlquizError(f"{where}: desired_retention must be a number from 0.7 to 0.99, not {retention!r}")
+        raise MlquizError(_("{where}: desired_retention must be a number from 0.7 to 0.99, not {value}").format(
+            where=where, value=repr(retention)))
     values["desired_retention"] = float(retention)
     for key, default in (("learning_steps", DEFAULT_LEARNING_STEPS), ("relearning_steps", DEFAULT_RELEARNING_STEPS)):
         steps = data.get(key, list(default))
         if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
-            raise MlquizError(f"{where}: {key} must be a list of durations like [\"10m\"], not {steps!r}")
+            raise MlquizError(_("{where}: {key} must be a list of durations like [\"10m\"], not {value}").format(
+                where=where, key=key, value=repr(steps)))
         for step in steps:
             try:
                 parse_duration(step)
@@ -105,10 +112,13 @@ def from_dict(data: dict, where: str = "settings") -> Settings:
         values[key] = tuple(steps)
     length = data.get("session_length", 10)
     if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 500:
-        raise MlquizError(f"{where}: session_length must be a whole number from 1 to 500, not {length!r}")
+        raise MlquizError(_("{where}: session_length must be a whole number from 1 to 500, not {value}").format(
+            where=where, value=repr(length)))
     values["session_length"] = length
-    language = data.get("language", "en")
-    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", language):
-        raise MlquizError(f"{where}: language must be a language code such as en or zh, not {language!r}")
+    language = data.get("language")
+    if language is not None and (not isinstance(language, str)
+                                 or not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?", language)):
+        raise MlquizError(_("{where}: language must be a language code such as en or zh, not {value}").format(
+            where=where, value=repr(language)))
     values["language"] = language
     return Settings(**values, source=where if where != "settings" else None)

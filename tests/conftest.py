@@ -8,6 +8,20 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.delenv("MLQUIZ_BANKS", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """English unless a test asks for another language: no MLQUIZ_LANG or Chinese locale from the machine,
+    and the interface language (a module global that CliRunner's in-process runs set) reset after each test."""
+    from mlquiz import i18n
+
+    monkeypatch.delenv("MLQUIZ_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    yield
+    i18n.use("en")
+
+
 def pytest_terminal_summary(terminalreporter):
     """Name the pictures the tests made (a screenshot of the study sheet), so CI's log points at them."""
     from pathlib import Path

@@ -6,6 +6,7 @@ command that needs it, so ``mlquiz --help`` starts fast and never imports numpy.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -14,6 +15,7 @@ from typer.core import TyperGroup
 from mlquiz import __version__
 from mlquiz.cli.demo import demo_app
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _, ngettext
 
 
 class MlquizGroup(TyperGroup):
@@ -39,6 +41,23 @@ app.add_typer(demo_app, name="demo")
 
 BankOption = typer.Option(None, "--bank", "-b", help="Extra bank file or folder (repeatable).")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of tables.")
+LangOption = typer.Option(None, "--lang", help="Language of the questions and the interface: en or zh [default: "
+                                               "MLQUIZ_LANG, else language in the settings, else the locale].")
+
+
+def _language(flag: str | None) -> str:
+    """Choose the language (mlquiz.i18n.choose) and print the interface in it; returns it."""
+    from mlquiz import i18n
+
+    settings_language = settings_file = None
+    if not flag and not os.environ.get(i18n.ENV, "").strip():  # the settings file is read only when it decides
+        from mlquiz import settings
+
+        prefs = settings.load()
+        settings_language, settings_file = prefs.language, prefs.source
+    lang = i18n.choose(flag, settings_language, settings_file)
+    i18n.use(lang)
+    return lang
 
 
 def _version(value: bool):
@@ -54,15 +73,16 @@ def root(version: bool = typer.Option(False, "--version", callback=_version, is_
 
 
 @app.command("list")
-def list_banks(bank: list[Path] = BankOption, json: bool = JsonOption):
-    """List the question banks with their topics and question counts.
+def list_banks(bank: list[Path] = BankOption, json: bool = JsonOption, lang: str = LangOption):
+    """List the question banks with their topics, question counts and languages (the share translated).
 
     Example: mlquiz list --json
     """
+    language = _language(lang)
     from mlquiz.content import catalog
     from mlquiz.cli import render
 
-    render.bank_list(catalog.load(bank or []), json)
+    render.bank_list(catalog.load(bank or []), json, language)
 
 
 @app.command()
@@ -70,16 +90,17 @@ def verify(paths: list[Path] = typer.Argument(None, help="Bank files or folders 
            bank: list[Path] = typer.Option(None, "--bank", "-b", help="A bank file or folder to check, like PATHS "
                                                                      "(repeatable)."),
            strict: bool = typer.Option(False, "--strict", help="Also fail on numeric answers no demo backs."),
-           json: bool = JsonOption):
-    """Check banks: schema, ids, templates, and every demo-backed number recomputed.
+           json: bool = JsonOption, lang: str = LangOption):
+    """Check banks: schema, ids, templates, translations, and every demo-backed number recomputed.
 
     Example: mlquiz verify questions/gradients.yaml
     """
+    _language(lang)
     from mlquiz.cli import render
     from mlquiz.content.verify import verify as run_verify
 
     targets = [*(paths or []), *(bank or [])] or None
-    report = render.with_progress("verifying", lambda progress: run_verify(targets, strict=strict,
+    report = render.with_progress(_("verifying"), lambda progress: run_verify(targets, strict=strict,
                                                                            progress=progress), quiet=json)
     render.verify_report(report, json)
     if not report.ok:
@@ -107,8 +128,7 @@ def practice(
     seed: int = typer.Option(None, "--seed", help="Reproducible order and variants."),
     exam: bool = typer.Option(False, "--exam", help="No feedback until the end, then a scored report."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not record progress."),
-    lang: str = typer.Option(None, "--lang", help="Language of the questions, where a bank has it "
-                                                  "[default: language in the settings, else en]."),
+    lang: str = LangOption,
     now: str = NowOption,
 ):
     """Practice: due reviews first, then new questions, scheduled by spaced repetition.
@@ -122,16 +142,17 @@ def practice(
     from mlquiz.cli import render
     from mlquiz.practice import session
 
+    lang = _language(lang)
     prefs = config.load()
     options = session.PracticeOptions(count=count or prefs.session_length, topics=tuple(topic or ()),
                                       difficulties=tuple(difficulty or ()), tags=tuple(tag or ()),
                                       only=tuple(only or ()), mode=session.mode_from_flags(new, mistakes), seed=seed,
-                                      exam=exam, lang=lang or prefs.language, now=_now(now), settings=prefs)
+                                      exam=exam, lang=lang, now=_now(now), settings=prefs)
     try:
         summary = session.practice(options, bank or [], save=not no_save, ui=render.TerminalUI(exam=exam))
         render.practice_summary(summary, exam)
     except KeyboardInterrupt:  # outside a question (loading, the summary): answers are already committed
-        render.print_error("interrupted; every answer given is saved" if not no_save else "interrupted")
+        render.print_error(_("interrupted; every answer given is saved") if not no_save else _("interrupted"))
         raise typer.Exit(130) from None
     if summary.ended_by == "interrupt":
         raise typer.Exit(130)
@@ -149,11 +170,12 @@ def _now(text: str | None):
 
 
 @app.command()
-def stats(bank: list[Path] = BankOption, json: bool = JsonOption, now: str = NowOption):
+def stats(bank: list[Path] = BankOption, json: bool = JsonOption, now: str = NowOption, lang: str = LangOption):
     """Progress per topic: seen, known (last answer right), accuracy, due now and within 7 days; 30 days of activity.
 
     Example: mlquiz stats --json
     """
+    _language(lang)
     from mlquiz.cli import render
     from mlquiz.practice.stats import load_stats
 
@@ -187,13 +209,14 @@ def config(json: bool = JsonOption):
 @app.command()
 def show(question_id: str = typer.Argument(..., help="The question's id, as in mlquiz search or an exam report."),
          bank: list[Path] = BankOption, json: bool = JsonOption,
-         lang: str = typer.Option("en", "--lang", help="Language of the question, where its bank has it.")):
+         lang: str = LangOption):
     """One question in full: answer, explanation, every variant, its demo, and your history with it.
 
     --json follows the mlquiz.show/1 schema (docs/show-and-search.md).
 
     Example: mlquiz show cnn-output-size --json
     """
+    lang = _language(lang)
     from mlquiz.cli import render
     from mlquiz.practice.lookup import show as lookup
 
@@ -206,11 +229,13 @@ def search(text: list[str] = typer.Argument(None, help="Words that must all appe
            topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this topic (repeatable)."),
            tag: list[str] = typer.Option(None, "--tag", help="Only questions with this tag (repeatable)."),
            type: list[str] = typer.Option(None, "--type", help="Only this question type (repeatable)."),
-           bank: list[Path] = BankOption, only: list[str] = OnlyOption, json: bool = JsonOption):
+           bank: list[Path] = BankOption, only: list[str] = OnlyOption, json: bool = JsonOption,
+           lang: str = LangOption):
     """Find questions by text; --json follows the mlquiz.search/1 schema (docs/show-and-search.md).
 
     Example: mlquiz search "forget gate" --topic lstm
     """
+    lang = _language(lang)
     from mlquiz.cli import render
     from mlquiz.content.describe import search as run_search
     from mlquiz.content import catalog
@@ -218,7 +243,7 @@ def search(text: list[str] = typer.Argument(None, help="Words that must all appe
 
     loaded = catalog.load_with_only(bank or [], only or [])
     filters = make_filters(loaded.questions, loaded.banks, topics=topic, tags=tag, types=type, only=only)
-    render.search_results(run_search(loaded.questions, " ".join(text or []), filters), json)
+    render.search_results(run_search(loaded.questions, " ".join(text or []), filters, lang=lang), json)
 
 
 @app.command()
@@ -270,64 +295,68 @@ ExportOnlyOption = typer.Option(None, "--only", help="Only this bank: a bank id,
 VariantsOption = typer.Option(1, "--variants", min=1, max=100, help="Concrete variants per parameterized question.")
 
 
-def _export(fmt: str, out: Path, bank, only, topic, variants, deck_by: str = "bank") -> None:
+def _export(fmt: str, out: Path, bank, only, topic, variants, deck_by: str = "bank", lang: str | None = None) -> None:
+    lang = _language(lang)
     from mlquiz.cli import render
     from mlquiz.export import export
 
     result = export(fmt, out, extra_banks=bank or [], only=only or [], topics=topic or [], variants=variants,
-                    deck_by=deck_by,
-                    warn=lambda problems: render.print_problems(problems, heading="skipped"))
-    figures = f", {result.figures} figures" if result.figures else ""
-    notes = "".join(f"; {note}" for note in result.notes)
-    typer.echo(f"wrote {result.path}: {result.items} items from {result.questions} questions{figures}{notes}")
+                    deck_by=deck_by, lang=lang,
+                    warn=lambda problems: render.print_problems(problems, heading=_("skipped")))
+    line = _("wrote {path}: {items} items from {questions} questions").format(
+        path=result.path, items=result.items, questions=result.questions)
+    if result.figures:
+        line += ", " + ngettext("{count} figure", "{count} figures", result.figures).format(count=result.figures)
+    typer.echo(line + "".join(f"; {note}" for note in result.notes))
 
 
 @export_app.command("anki")
 def export_anki(out: Path = typer.Argument(..., help="The .apkg file to write."), bank: list[Path] = BankOption,
                 only: list[str] = ExportOnlyOption,
                 topic: list[str] = TopicOption, variants: int = VariantsOption,
-                deck_by: str = typer.Option("bank", "--deck-by", help="One deck per 'bank' or per 'topic'.")):
+                deck_by: str = typer.Option("bank", "--deck-by", help="One deck per 'bank' or per 'topic'."),
+                lang: str = LangOption):
     """Write an Anki package; re-importing an edited bank updates notes instead of duplicating them.
 
     Example: mlquiz export anki mlquiz.apkg --topic lstm
     """
     if deck_by not in ("bank", "topic"):
         raise typer.BadParameter("use bank or topic", param_hint="--deck-by")
-    _export("anki", out, bank, only, topic, variants, deck_by)
+    _export("anki", out, bank, only, topic, variants, deck_by, lang)
 
 
 @export_app.command("gift")
 def export_gift(out: Path = typer.Argument(..., help="The GIFT text file to write."), bank: list[Path] = BankOption,
                 only: list[str] = ExportOnlyOption,
-                topic: list[str] = TopicOption, variants: int = VariantsOption):
+                topic: list[str] = TopicOption, variants: int = VariantsOption, lang: str = LangOption):
     """Write Moodle GIFT, with numeric tolerances in GIFT's absolute form.
 
     Example: mlquiz export gift quiz.txt --only my-course.yaml
     """
-    _export("gift", out, bank, only, topic, variants)
+    _export("gift", out, bank, only, topic, variants, lang=lang)
 
 
 @export_app.command("markdown")
 def export_markdown(out: Path = typer.Argument(..., help="The Markdown file to write."),
                     bank: list[Path] = BankOption, only: list[str] = ExportOnlyOption, topic: list[str] = TopicOption,
-                    variants: int = VariantsOption):
+                    variants: int = VariantsOption, lang: str = LangOption):
     """Write a study sheet by topic: answers, explanations and the demo behind each number.
 
     Example: mlquiz export markdown study.md -t cnn
     """
-    _export("markdown", out, bank, only, topic, variants)
+    _export("markdown", out, bank, only, topic, variants, lang=lang)
 
 
 @export_app.command("html")
 def export_html(out: Path = typer.Argument(..., help="The .html file to write."),
                 bank: list[Path] = BankOption, only: list[str] = ExportOnlyOption, topic: list[str] = TopicOption,
-                variants: int = VariantsOption):
+                variants: int = VariantsOption, lang: str = LangOption):
     """Write one self-contained HTML study sheet by topic, with each demo's figure as inline SVG;
     it opens offline and prints as a handout.
 
     Example: mlquiz export html sheet.html -t lstm
     """
-    _export("html", out, bank, only, topic, variants)
+    _export("html", out, bank, only, topic, variants, lang=lang)
 
 
 def main() -> None:

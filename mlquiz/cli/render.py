@@ -9,6 +9,21 @@ from __future__ import annotations
 import json as jsonlib
 import sys
 
+from mlquiz.i18n import N_, _, ngettext
+
+# the words a question's header shows, translated where they are shown
+DIFFICULTY_NAMES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
+TYPE_NAMES = {"choice": N_("choice"), "multi": N_("multi"), "truefalse": N_("truefalse"), "numeric": N_("numeric"),
+              "text": N_("text"), "recall": N_("recall"), "steps": N_("steps")}
+
+
+def difficulty_name(difficulty: str) -> str:
+    return _(DIFFICULTY_NAMES[difficulty]) if difficulty in DIFFICULTY_NAMES else difficulty
+
+
+def type_name(kind: str) -> str:
+    return _(TYPE_NAMES[kind]) if kind in TYPE_NAMES else kind
+
 
 def console(stderr: bool = False):
     from rich.console import Console
@@ -28,7 +43,7 @@ def print_error(exc: Exception | str) -> None:
     problems = getattr(exc, "problems", None)
     lines = [str(p) for p in problems] if problems else [str(exc)]
     for line in lines:
-        err.print(f"[bold red]error:[/] {escape(line)}", soft_wrap=True)
+        err.print(f"[bold red]{_('error:')}[/] {escape(line)}", soft_wrap=True)
 
 
 def print_problems(problems, *, heading: str, style: str = "yellow") -> None:
@@ -48,14 +63,16 @@ def with_progress(label: str, work, *, quiet: bool = False):
         return work(lambda item: status.update(f"{label} {getattr(item, 'id', item)}"))
 
 
-def bank_list(catalog, as_json: bool) -> None:
+def bank_list(catalog, as_json: bool, lang: str = "en") -> None:
     from rich.table import Table
 
     from mlquiz.safetext import terminal as escape
 
     banks = [
         {"id": b.id, "title": b.title, "path": b.path, "questions": len(b.questions),
-         "variants": sum(q.variant_count for q in b.questions), "topics": b.topics}
+         "variants": sum(q.variant_count for q in b.questions), "topics": b.topics,
+         "languages": list(b.languages), "declared_languages": bool(b.declared_languages),
+         "translated": {code: round(share, 4) for code, share in b.translated().items()}}
         for b in catalog.banks
     ]
     from mlquiz.content.model import KINDS, question_kinds
@@ -73,20 +90,28 @@ def bank_list(catalog, as_json: bool) -> None:
             by_kind[kind] += 1
     total = sum(b["questions"] for b in banks)
     if catalog.problems:
-        print_problems(catalog.problems, heading="skipped")
+        print_problems(catalog.problems, heading=_("skipped"))
     if as_json:
         print_json({"banks": banks, "topics": dict(sorted(topics.items())), "types": dict(sorted(by_type.items())),
                     "kinds": by_kind,
                     "questions": total, "parameterized": sum(1 for q in catalog.questions if q.vary),
                     "skipped": [p.to_dict() for p in catalog.problems]})
         return
-    table = Table(title=f"{len(banks)} banks, {total} questions")
-    for column in ("bank", "title", "questions", "topics"):
-        table.add_column(column, justify="right" if column == "questions" else "left")
+    table = Table(title=ngettext("{count} bank", "{count} banks", len(banks)).format(count=len(banks)) + _(", ")
+                  + ngettext("{count} question", "{count} questions", total).format(count=total))
+    for column, justify in ((_("bank"), "left"), (_("title"), "left"), (_("questions"), "right"),
+                            (_("languages"), "left"), (_("topics"), "left")):
+        table.add_column(column, justify=justify)
     for bank in banks:
         table.add_row(escape(bank["id"]), escape(bank["title"]), str(bank["questions"]),
+                      escape(languages_cell(bank["translated"])),
                       escape(", ".join(f"{t} ({n})" for t, n in bank["topics"].items())))
     console().print(table)
+
+
+def languages_cell(translated: dict) -> str:
+    """``en, zh 40%``: each language of a bank, with the share of its questions translated when not all."""
+    return ", ".join(code if share >= 1 else f"{code} {share:.0%}" for code, share in translated.items())
 
 
 def verify_report(report, as_json: bool) -> None:
@@ -97,12 +122,12 @@ def verify_report(report, as_json: bool) -> None:
     if as_json:
         print_json(report.to_dict())
         return
-    print_problems(report.warnings, heading="warning")
-    print_problems(report.problems, heading="error", style="bold red")
-    table = Table(title="mlquiz verify", caption="checks: demo values recomputed; unverified: numeric "
-                                                  "literals no demo backs")
-    for column in ("bank", "questions", "variants", "checks", "unverified", "problems"):
-        table.add_column(column, justify="left" if column == "bank" else "right", overflow="fold")
+    print_problems(report.warnings, heading=_("warning"))
+    print_problems(report.problems, heading=_("error"), style="bold red")
+    table = Table(title="mlquiz verify", caption=_("checks: demo values recomputed; unverified: numeric "
+                                                    "literals no demo backs"))
+    for column in (_("bank"), _("questions"), _("variants"), _("checks"), _("unverified"), _("problems")):
+        table.add_column(column, justify="left" if column == _("bank") else "right", overflow="fold")
     for s in report.summaries:
         # a file that did not load has no bank id: show where it is instead
         table.add_row(escape(s.bank or _short_path(s.path)), str(s.questions), str(s.variants), str(s.demo_checks),
@@ -110,9 +135,13 @@ def verify_report(report, as_json: bool) -> None:
     out = console()
     out.print(table)
     if report.ok:
-        out.print(f"[green]ok[/]: {len(report.summaries)} bank files, every demo-backed number recomputed")
+        out.print(f"[green]{_('ok')}[/]: " + ngettext(
+            "{count} bank file, every demo-backed number recomputed",
+            "{count} bank files, every demo-backed number recomputed", len(report.summaries)).format(
+            count=len(report.summaries)))
     else:
-        out.print(f"[red]failed[/]: {len(report.problems)} problems")
+        out.print(f"[red]{_('failed')}[/]: " + ngettext("{count} problem", "{count} problems",
+                                                         len(report.problems)).format(count=len(report.problems)))
 
 
 def _short_path(path: str) -> str:
@@ -177,6 +206,8 @@ def shown_answer(item) -> str:
     from mlquiz.content.items import LETTERS
 
     kind = item.question.type
+    if kind == "truefalse":
+        return _("true") if item.answer else _("false")
     if kind == "choice" and item.answer in item.options:
         return f"{LETTERS[item.options.index(item.answer)]}) {item.answer}"
     if kind == "multi":
@@ -188,6 +219,8 @@ def shown_given(item, verdict) -> str:
     """What the candidate answered, with option texts for multi-select letters."""
     from mlquiz.content.items import LETTERS
 
+    if item.question.type == "truefalse":
+        return {"true": _("true"), "false": _("false")}.get(verdict.given, verdict.given)
     if item.question.type == "multi" and verdict.given:
         letters = [part.strip() for part in verdict.given.split(",")]
         return ", ".join(f"{l}) {item.options[LETTERS.index(l)]}" for l in letters if l in LETTERS[:len(item.options)])
@@ -233,11 +266,12 @@ class TerminalUI:
 
     def show_plan(self, summary, options) -> None:
         total = summary.reviews + summary.new
-        parts = [f"{summary.reviews} review{'s' if summary.reviews != 1 else ''} due",
-                 f"{summary.new} new"]
-        line = f"[bold]{total} question{'s' if total != 1 else ''}[/]: " + ", ".join(parts)
+        parts = [ngettext("{count} review due", "{count} reviews due", summary.reviews).format(count=summary.reviews),
+                 _("{count} new").format(count=summary.new)]
+        line = (f"[bold]{ngettext('{count} question', '{count} questions', total).format(count=total)}[/]: "
+                + _(", ").join(parts))
         if options.exam:
-            line += " · exam: no feedback until the report"
+            line += " · " + _("exam: no feedback until the report")
         self.out.print(line)
 
     def show_question(self, item, number: int, total: int, review: bool | None = None,
@@ -253,7 +287,7 @@ class TerminalUI:
         q = item.question
         parts = [escape(item.prompt)] + shown_with(item)
         if item.steps:
-            parts += ["", f"[dim]{len(item.steps)} steps, each graded; the card counts them all[/]"]
+            parts += ["", f"[dim]{_('{count} steps, each graded; the card counts them all').format(count=len(item.steps))}[/]"]
         if item.options:
             # a grid gives wrapped option lines a hanging indent under the option's text
             options = Table.grid(padding=(0, 1, 0, 0))
@@ -263,11 +297,12 @@ class TerminalUI:
                 options.add_row(f"[bold]{LETTERS[i]})[/]", escape(option))
             parts += ["", options]
         if q.type == "numeric" and item.unit:
-            parts += ["", f"[dim]unit: {escape(item.unit)}[/]"]
+            parts += ["", f"[dim]{_('unit:')} {escape(item.unit)}[/]"]
         body = Group(*parts) if len(parts) > 1 else parts[0]
-        mark = "" if review is None else (" · [yellow]review[/]" if review else " · [green]new[/]")
-        title = f"{number}/{total}{mark} · {escape(q.topic)} · {q.difficulty} · {q.type}"
-        subtitle = f"{score[0]}/{score[1]} right" if score and score[1] else None
+        mark = "" if review is None else (f" · [yellow]{_('review')}[/]" if review else f" · [green]{_('new')}[/]")
+        title = f"{number}/{total}{mark} · {escape(q.topic)} · {difficulty_name(q.difficulty)} · {type_name(q.type)}"
+        subtitle = _("{right}/{answered} right").format(right=score[0], answered=score[1]) if score and score[1] \
+            else None
         self.out.print(Panel(body, title=title, title_align="left", subtitle=subtitle, subtitle_align="right",
                              border_style="cyan"))
 
@@ -305,14 +340,16 @@ class TerminalUI:
             for i, option in enumerate(step.options):
                 options.add_row(f"[bold]{LETTERS[i]})[/]", escape(option))
             parts += ["", options]
-        self.out.print(Panel(Group(*parts), title=f"step {number}/{total} · {step.question.type}",
+        self.out.print(Panel(Group(*parts), title=_("step {number}/{total}").format(number=number, total=total)
+                             + f" · {type_name(step.question.type)}",
                              title_align="left", border_style="blue"))
 
     def show_derivation_result(self, item, right: int, total: int) -> None:
         from mlquiz.safetext import terminal as escape
 
         style = "green" if right == total else ("yellow" if 2 * right >= total else "red")
-        self.out.print(f"[bold {style}]derivation: {right} of {total} steps right[/]")
+        self.out.print(f"[bold {style}]" + _("derivation: {right} of {total} steps right").format(
+            right=right, total=total) + "[/]")
         text, more = first_paragraph(item.explanation)
         self.out.print(escape(text) + (f" [dim][…] mlquiz show {item.id}[/]" if more else ""))
         self._after = (right < total, item.question.proof is not None)
@@ -320,13 +357,14 @@ class TerminalUI:
     def ask(self, item, revealed: bool) -> str:
         kind = item.question.type
         hints = {
-            "choice": "letter or text", "multi": "letters, e.g. a,c", "truefalse": "t/f", "numeric": "number",
-            "text": "answer", "recall": "1 again · 2 hard · 3 good · 4 easy" + ("" if revealed else " · Enter reveals"),
+            "choice": _("letter or text"), "multi": _("letters, e.g. a,c"), "truefalse": _("t/f"),
+            "numeric": _("number"), "text": _("answer"),
+            "recall": _("1 again · 2 hard · 3 good · 4 easy") + ("" if revealed else " · " + _("Enter reveals")),
         }
-        keys = "? hint · s skip · q quit"
+        keys = _("? hint · s skip · q quit")
         if self._after:
             wrong, demo = self._after
-            keys += (" · d demo" if demo else "") + (" · o overrule" if wrong else "")
+            keys += (" · " + _("d demo") if demo else "") + (" · " + _("o overrule") if wrong else "")
         try:
             return self._input(f"[bold cyan]{hints[kind]}[/] [dim]({keys})[/] > ")
         finally:
@@ -343,20 +381,21 @@ class TerminalUI:
         self.out.print(f"[dim]{escape(note)}[/]")
 
     def skipped(self, problems) -> None:
-        print_problems(problems, heading="skipped")
+        print_problems(problems, heading=_("skipped"))
 
     def show_hint(self, item) -> None:
         from mlquiz.safetext import terminal as escape
 
         if item.hint:
-            self.out.print(f"[magenta]hint:[/] {escape(item.hint)} [dim](a right answer now counts as hard)[/]")
+            self.out.print(f"[magenta]{_('hint:')}[/] {escape(item.hint)} "
+                           f"[dim]{_('(a right answer now counts as hard)')}[/]")
         else:
-            self.out.print("[dim]no hint for this one[/]")
+            self.out.print(f"[dim]{_('no hint for this one')}[/]")
 
     def reveal(self, item) -> None:
         from mlquiz.safetext import terminal as escape
 
-        self.out.print(f"[bold]answer:[/] {escape(item.answer_text)}")
+        self.out.print(f"[bold]{_('answer:')}[/] {escape(item.answer_text)}")
         if not self.exam:
             self._explain(item)
             self._after = (False, item.question.proof is not None)
@@ -370,19 +409,20 @@ class TerminalUI:
         if verdict.note and verdict.note != "overruled":
             self.understood(verdict.note)
         if verdict.correct:
-            extra = " [dim](with a hint: counts as hard)[/]" if hinted else ""
+            extra = f" [dim]{_('(with a hint: counts as hard)')}[/]" if hinted else ""
             # a choice's text is on screen just above: its letter is enough
-            given = shown_letters(verdict) if item.options else verdict.given
-            self.out.print(f"[bold green]✓ right[/]  {escape(given)}{extra}")
+            given = shown_letters(verdict) if item.options else shown_given(item, verdict)
+            self.out.print(f"[bold green]{_('✓ right')}[/]  {escape(given)}{extra}")
         else:
             within = ""
             if item.question.type == "numeric" and item.tolerance is not None:
                 within = f" [dim]({escape(tolerance_text(item.tolerance))})[/]"
-            self.out.print(f"[bold red]✗ wrong[/]  you said {escape(shown_given(item, verdict))}; "
-                           f"the answer is [bold]{escape(shown_answer(item))}[/]{within}")
+            self.out.print(f"[bold red]{_('✗ wrong')}[/]  " + _("you said {given}; the answer is {answer}").format(
+                given=escape(shown_given(item, verdict)), answer=f"[bold]{escape(shown_answer(item))}[/]") + within)
         order = list(item.options)
-        marks = [f"[red]missed:[/] {escape(f'{LETTERS[order.index(m)]}) {m}')}" for m in verdict.missed if m in order]
-        marks += [f"[red]not right:[/] {escape(f'{LETTERS[order.index(e)]}) {e}')}" for e in verdict.extra
+        marks = [f"[red]{_('missed:')}[/] {escape(f'{LETTERS[order.index(m)]}) {m}')}" for m in verdict.missed
+                 if m in order]
+        marks += [f"[red]{_('not right:')}[/] {escape(f'{LETTERS[order.index(e)]}) {e}')}" for e in verdict.extra
                   if e in order]
         if marks:
             self.out.print("  " + " · ".join(marks))
@@ -390,7 +430,7 @@ class TerminalUI:
         step = "/" in item.id  # a derivation's step: o and d act once the whole derivation is graded
         self._after = None if step else (not verdict.correct, item.question.proof is not None)
         if not verdict.correct and not step:
-            self.out.print("[dim](think the grading is wrong? type o at the next prompt)[/]")
+            self.out.print(f"[dim]{_('(think the grading is wrong? type o at the next prompt)')}[/]")
         self.out.print()
 
     def _explain(self, item) -> None:
@@ -403,12 +443,12 @@ class TerminalUI:
         try:
             command, shown = item.proof_command, item.proof_value
         except MlquizError as exc:  # the answer is already saved: a broken demo only loses the "see why" line
-            self.out.print(f"[dim]see why: unavailable ({escape(exc)})[/]")
+            self.out.print(f"[dim]{_('see why: unavailable ({reason})').format(reason=escape(exc))}[/]")
             command = None
         if command:
             value = f"  → {escape(shown)}" if shown else ""
-            keys = "" if "/" in item.id else "  [dim](d runs it)[/]"  # a step: d waits for the whole derivation
-            self.out.print(f"[dim]see why:[/] [cyan]{escape(command)}[/]{value}{keys}")
+            keys = "" if "/" in item.id else f"  [dim]{_('(d runs it)')}[/]"  # a step: d waits for the derivation
+            self.out.print(f"[dim]{_('see why:')}[/] [cyan]{escape(command)}[/]{value}{keys}")
 
     def run_demo(self, item) -> None:
         """The question's "see why" demo, run here with its parameters; the session goes on after it."""
@@ -425,19 +465,21 @@ class TerminalUI:
             self.out.print(f"[bold]{escape(spec.title)}[/]  [dim]{escape(spec.command(values))}[/]")
             self.out.print(registry.render(spec, result))
         except MlquizError as exc:
-            self.problem(f"the demo did not run: {exc}")
-        self.out.print("[dim](back to the session)[/]")
+            self.problem(_("the demo did not run: {reason}").format(reason=exc))
+        self.out.print(f"[dim]{_('(back to the session)')}[/]")
 
     def overruled(self, item, correct: bool) -> None:
-        self.out.print(f"[yellow]overruled:[/] {item.id} now counts as {'right' if correct else 'wrong'}")
+        verdict = _("{id} now counts as right") if correct else _("{id} now counts as wrong")
+        self.out.print(f"[yellow]{_('overruled:')}[/] {verdict.format(id=item.id)}")
 
     def wait_for_end(self, session) -> None:
         """After the last question, one more prompt so the last grading can be overruled or its demo run."""
         while session.last_shown is not None and not session.options.exam:
             wrong, demo = self._after or (False, False)
-            keys = ", ".join(k for k, on in (("d runs the demo", demo), ("o overrules the last grading", wrong)) if on)
+            keys = _(", ").join(k for k, on in ((_("d runs the demo"), demo), (_("o overrules the last grading"), wrong))
+                                if on)
             self._after = None
-            response = self._input(f"[dim]Enter for your summary{f' ({keys})' if keys else ''}[/] > ")
+            response = self._input(f"[dim]{_('Enter for your summary')}{f' ({keys})' if keys else ''}[/] > ")
             response = response.strip().casefold()
             if response == "d":
                 session.command("d")
@@ -465,47 +507,52 @@ def practice_summary(summary, exam: bool) -> None:
 
     out = console()
     if exam and summary.reviewed:
-        report = Table(title="exam report")
-        for column in ("#", "question", "you", "answer", ""):
+        report = Table(title=_("exam report"))
+        for column in ("#", _("question"), _("you"), _("answer"), ""):
             report.add_column(column, overflow="fold")
         for number, answer in enumerate(summary.reviewed, 1):
             right = answer.verdict.correct if answer.verdict else (answer.rating or 0) >= 3
-            given = shown_given(answer.item, answer.verdict) if answer.verdict else f"rated {answer.rating}"
+            given = shown_given(answer.item, answer.verdict) if answer.verdict else _("rated {rating}").format(
+                rating=answer.rating)
             report.add_row(str(number), escape(short_prompt(answer.item.prompt)) + f"\n[dim]{answer.item.id}[/]",
                            escape(given), escape(shown_answer(answer.item)), "[green]✓[/]" if right else "[red]✗[/]")
         out.print(report)
         for number, answer in enumerate(summary.reviewed, 1):
             if answer.verdict and not answer.verdict.correct:
                 text, _more = first_paragraph(answer.item.explanation)
-                demo = f"\n  [dim]see why:[/] [cyan]{escape(answer.item.proof_command)}[/]" \
+                demo = f"\n  [dim]{_('see why:')}[/] [cyan]{escape(answer.item.proof_command)}[/]" \
                     if answer.item.proof_command else ""
                 out.print(f"[bold]{number}.[/] {escape(text)}{demo}")
-    table = Table(title="session summary")
-    for column in ("topic", "answered", "right", "score"):
-        table.add_column(column, justify="left" if column == "topic" else "right")
+    table = Table(title=_("session summary"))
+    for column in (_("topic"), _("answered"), _("right"), _("score")):
+        table.add_column(column, justify="left" if column == _("topic") else "right")
     total = right_total = 0
     for topic, (n, right) in summary.by_topic().items():
         table.add_row(escape(topic), str(n), str(right), f"{right / n:.0%}")
         total, right_total = total + n, right_total + right
     skipped = sum(1 for a in summary.answers if a.skipped)
     if total:
-        table.add_row("[bold]all[/]", str(total), str(right_total), f"[bold]{right_total / total:.0%}[/]")
+        table.add_row(f"[bold]{_('all')}[/]", str(total), str(right_total), f"[bold]{right_total / total:.0%}[/]")
         out.print(table)
     for answer in summary.reviewed:
         if answer.steps:  # partial credit: a derivation is right only when every step is
-            out.print(f"derivation {escape(answer.item.id)}: {answer.steps[0]} of {answer.steps[1]} steps right")
+            out.print(_("derivation {id}: {right} of {total} steps right").format(
+                id=escape(answer.item.id), right=answer.steps[0], total=answer.steps[1]))
     minutes, seconds = divmod(int(summary.finished - summary.started), 60)
-    ended = {"quit": "you quit", "eof": "end of input", "interrupt": "interrupted"}.get(summary.ended_by)
-    line = f"{total} answered, {skipped} skipped in {minutes}m {seconds:02d}s"
-    kept = "every answer is saved" if summary.saved else "--no-save: nothing was recorded"
+    ended = {"quit": _("you quit"), "eof": _("end of input"), "interrupt": _("interrupted")}.get(summary.ended_by)
+    line = _("{answered} answered, {skipped} skipped in {minutes}m {seconds}s").format(
+        answered=total, skipped=skipped, minutes=minutes, seconds=f"{seconds:02d}")
+    kept = _("every answer is saved") if summary.saved else _("--no-save: nothing was recorded")
     if ended:
-        out.print(f"{line} ({ended}; {kept})")
+        out.print(_("{line} ({ended}; {kept})").format(line=line, ended=ended, kept=kept))
     else:
-        out.print(line + ("" if summary.saved else f" ({kept})"))
+        out.print(line if summary.saved else _("{line} ({kept})").format(line=line, kept=kept))
     if summary.weakest_topic:
-        out.print(f"weakest topic: [bold]{summary.weakest_topic}[/]  (mlquiz practice -t {summary.weakest_topic})")
+        out.print(_("weakest topic: {topic}").format(topic=f"[bold]{summary.weakest_topic}[/]")
+                  + f"  (mlquiz practice -t {summary.weakest_topic})")
     if summary.saved and summary.next_due:
-        out.print(f"due in the next 24 hours: {summary.due_next_day}; next review {local_time(summary.next_due)}")
+        out.print(_("due in the next 24 hours: {count}; next review {when}").format(
+            count=summary.due_next_day, when=local_time(summary.next_due)))
 
 
 def local_time(when) -> str:
@@ -523,38 +570,43 @@ def question_card(record: dict, as_json: bool) -> None:
         print_json(record)
         return
     out = console()
-    out.print(f"[bold]{record['id']}[/]  [dim]{record['topic']} · {record['difficulty']} · {record['type']} · "
-              f"{', '.join(record['tags']) or 'no tags'} · {_short_path(record['file'])}:{record['line']}[/]")
+    out.print(f"[bold]{record['id']}[/]  [dim]{record['topic']} · {difficulty_name(record['difficulty'])} · "
+              f"{type_name(record['type'])} · {', '.join(record['tags']) or _('no tags')} · "
+              f"{_short_path(record['file'])}:{record['line']}[/]")
     variants = record["variants"]
     for variant in variants[:3]:
         if len(variants) > 1:
             shown = ", ".join(f"{k}={v}" for k, v in variant["variables"].items())
-            out.print(f"\n[cyan]variant {variant['variant'] + 1} of {len(variants)}[/] [dim]({escape(shown)})[/]")
+            out.print("\n[cyan]" + _("variant {number} of {count}").format(number=variant["variant"] + 1,
+                                                                           count=len(variants))
+                      + f"[/] [dim]({escape(shown)})[/]")
         out.print(escape(variant["prompt"]))
         for i, option in enumerate(variant["options"]):
             out.print(f"  {LETTERS[i]}) {escape(option)}")
         within = f" ({variant['tolerance_text']})" if variant["tolerance_text"] else ""
-        out.print(f"[bold]answer:[/] {escape(variant['answer_text'])}{within}")
+        out.print(f"[bold]{_('answer:')}[/] {escape(variant['answer_text'])}{within}")
         if variant["accept"]:
-            out.print(f"[dim]also accepted:[/] {escape('; '.join(variant['accept']))}")
+            out.print(f"[dim]{_('also accepted:')}[/] {escape('; '.join(variant['accept']))}")
         if variant is variants[0]:
             if variant["hint"]:
-                out.print(f"[magenta]hint:[/] {escape(variant['hint'])}")
+                out.print(f"[magenta]{_('hint:')}[/] {escape(variant['hint'])}")
             out.print(escape(variant["explanation"]))
         if variant["demo"]:
             value = f"  → {escape(variant['demo']['value'])}" if variant["demo"]["value"] else ""
-            out.print(f"[dim]see why:[/] [cyan]{escape(variant['demo']['command'])}[/]{value}")
+            out.print(f"[dim]{_('see why:')}[/] [cyan]{escape(variant['demo']['command'])}[/]{value}")
     if len(variants) > 3:
-        out.print(f"[dim]… {len(variants) - 3} more variants: mlquiz show {record['id']} --json[/]")
+        out.print("[dim]… " + _("{count} more variants:").format(count=len(variants) - 3)
+                  + f" mlquiz show {record['id']} --json[/]")
     history = record["history"]
     if not history["reviews"]:
-        out.print("\n[dim]you have not answered it yet[/]")
+        out.print(f"\n[dim]{_('you have not answered it yet')}[/]")
         return
     marks = " ".join("✓" if (r["correct"] if r["correct"] is not None else r["rating"] > 1) else "✗"
                      for r in history["reviews"])
     first = datetime_local(history["reviews"][0]["reviewed_at"])
     due = datetime_local(history["due"]) if history["due"] else "-"
-    out.print(f"\n[bold]your history:[/] {len(history['reviews'])} answers since {first}: {marks}; next due {due}")
+    out.print(f"\n[bold]{_('your history:')}[/] " + _("{count} answers since {first}: {marks}; next due {due}").format(
+        count=len(history["reviews"]), first=first, marks=marks, due=due))
 
 
 def datetime_local(iso: str) -> str:
@@ -572,16 +624,19 @@ def search_results(found: dict, as_json: bool) -> None:
         return
     out = console()
     if not found["count"]:
-        out.print(f"no question matches {found['query']!r}")
+        out.print(_("no question matches {query}").format(query=repr(found["query"])))
         return
-    table = Table(title=f"{found['count']} questions" + (f" matching {found['query']!r}" if found["query"] else ""),
-                  caption="mlquiz show ID for one in full", caption_justify="left")
+    title = ngettext("{count} question", "{count} questions", found["count"]).format(count=found["count"])
+    if found["query"]:
+        title += " " + _("matching {query}").format(query=repr(found["query"]))
+    table = Table(title=title, caption=_("mlquiz show ID for one in full"), caption_justify="left")
     table.add_column("id", style="cyan", overflow="fold")
-    table.add_column("topic")
-    table.add_column("type")
-    table.add_column("prompt", ratio=1)
+    table.add_column(_("topic"))
+    table.add_column(_("type"))
+    table.add_column(_("prompt"), ratio=1)
     for result in found["results"]:
-        table.add_row(result["id"], result["topic"], result["type"], escape(short_prompt(result["prompt"], 120)))
+        table.add_row(result["id"], result["topic"], type_name(result["type"]),
+                      escape(short_prompt(result["prompt"], 120)))
     out.print(table)
 
 
@@ -625,6 +680,9 @@ def settings_report(prefs, as_json: bool) -> None:
     out.print(f"[dim]# settings from {where}[/]", soft_wrap=True)
     for key in ("desired_retention", "learning_steps", "relearning_steps", "session_length", "language"):
         value = data[key]
+        if value is None:
+            out.print(f"# {key} = (not set: --lang, MLQUIZ_LANG or the locale decide)", highlight=False)
+            continue
         shown = "[" + ", ".join(f'"{v}"' for v in value) + "]" if isinstance(value, list) else (
             f'"{value}"' if isinstance(value, str) else str(value))
         out.print(f"{key} = {shown}", highlight=False)
@@ -638,16 +696,16 @@ def stats_report(stats, as_json: bool) -> None:
     from mlquiz.safetext import terminal as escape
 
     if stats.skipped:
-        print_problems(stats.skipped, heading="skipped")
-    print_problems(stats.notes, heading="warning")
+        print_problems(stats.skipped, heading=_("skipped"))
+    print_problems(stats.notes, heading=_("warning"))
     if as_json:
         print_json(stats.to_dict())
         return
-    table = Table(title=f"progress: {stats.reviews} reviews",
-                  caption="known: seen questions whose last answer was right · accuracy: all graded answers",
+    table = Table(title=_("progress: {count} reviews").format(count=stats.reviews),
+                  caption=_("known: seen questions whose last answer was right · accuracy: all graded answers"),
                   caption_justify="left")
-    for column in ("topic", "questions", "seen", "known", "accuracy", "due now", "due 7d"):
-        table.add_column(column, justify="left" if column == "topic" else "right")
+    for column in (_("topic"), _("questions"), _("seen"), _("known"), _("accuracy"), _("due now"), _("due 7d")):
+        table.add_column(column, justify="left" if column == _("topic") else "right")
     for t in stats.topics:
         table.add_row(escape(t.topic), str(t.questions), str(t.seen), "-" if t.known is None else f"{t.known:.0%}",
                       "-" if t.accuracy is None else f"{t.accuracy:.0%}", str(t.due_now), str(t.due_7_days))
@@ -657,11 +715,11 @@ def stats_report(stats, as_json: bool) -> None:
     if credit:
         from rich.text import Text
 
-        parts.append(Text("derivation steps right: " + ", ".join(credit)))
+        parts.append(Text(_("derivation steps right:") + " " + ", ".join(credit)))
     if stats.store_path:
         from rich.text import Text
 
-        parts.append(Text(f"progress is kept in {stats.store_path}", style="dim"))
+        parts.append(Text(_("progress is kept in {path}").format(path=stats.store_path), style="dim"))
     console().print(Group(*parts))
 
 
@@ -674,7 +732,7 @@ def activity_chart(activity):
     bars = "".join(blocks[0 if n == 0 else max(1, round(8 * n / top))] for _, n in activity) if top else \
         "·" * len(activity)
     first, last = (activity[0][0], activity[-1][0]) if activity else ("", "")
-    text = Text(f"activity, {first} .. {last} (max {top}/day)\n")
+    text = Text(_("activity, {first} .. {last} (max {top}/day)").format(first=first, last=last, top=top) + "\n")
     text.append(bars, style="green")
     return text
 

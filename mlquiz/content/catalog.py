@@ -20,6 +20,8 @@ from mlquiz.content.loading import (
 from mlquiz.errors import MlquizError
 
 ENTRY_POINT_GROUP = "mlquiz.banks"
+# part of a parsed bank's cache key: bump it when the checker reads a bank differently (2: languages)
+CHECKS_REVISION = "/checks-2"
 # what a cached bank may be built from: data classes only, never arbitrary objects
 CACHED_CLASSES = {cls.__name__: cls for cls in (model.Bank, model.Question, model.DemoRef, model.Tolerance,
                                                  model.CodeRef, model.Problem)}
@@ -88,7 +90,7 @@ def load_cached(path: Path):
         raw = read_bank_bytes(path)
     except UnreadableFile:
         return load_bank_file(path)  # reports the problem
-    key = cache.bank_key(path, raw, registry.demo_fingerprint())
+    key = cache.bank_key(path, raw, registry.demo_fingerprint() + CHECKS_REVISION)
     hit = cache.load_bank(key, CACHED_CLASSES)
     if hit is not None:
         return hit

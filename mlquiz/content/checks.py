@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from mlquiz.content.model import (
     BANK_KEYS, BANK_REQUIRED, COMMON_KEYS, COMMON_REQUIRED, DIFFICULTIES, FORMAT_VERSION, ID_PATTERN, LANG_PATTERN,
     MAX_ID_LENGTH, MAX_OPTIONS, MAX_STEPS, MAX_TEXT, MAX_VARIANTS, QUESTION_TYPES, STEP_KEYS, STEP_TYPES,
-    TEMPLATE_FIELDS, TYPE_KEYS, Bank, CodeRef, DemoRef, Problem, Question, Tolerance, placeholder_ref,
+    TEMPLATE_FIELDS, TYPE_KEYS, Bank, CodeRef, DemoRef, Problem, Question, Tolerance, neutral, placeholder_ref,
 )
 from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
@@ -82,6 +82,7 @@ class BankChecker:
         description = self.plain_text(data, (), "description")
         author = self.plain_text(data, (), "author")
         license_ = self.plain_text(data, (), "license")
+        languages = self.languages(data)
         questions_data = data.get("questions")
         questions: list[Question] = []
         if "questions" in data:
@@ -113,7 +114,23 @@ class BankChecker:
         if bank_id is None or title is None or description is None or not questions:
             return None
         return Bank(bank_id, title, description, self.filename, tuple(questions), author, license_,
-                    tuple(retired.items()))
+                    tuple(retired.items()), languages)
+
+    def languages(self, data: dict) -> tuple[str, ...]:
+        """``languages: [en, zh]``: the languages the bank is written in; English first and required."""
+        if "languages" not in data:
+            return ()
+        raw = data["languages"]
+        if not isinstance(raw, list) or not all(isinstance(v, str) and LANG_PATTERN.match(v) for v in raw):
+            self.report(("languages",), "languages is a list of language codes, English first: [en, zh]")
+            return ()
+        if "en" not in raw:
+            self.report(("languages",), "languages must include en: English is the source every answer refers to")
+            return ()
+        if len(set(raw)) != len(raw):
+            self.report(("languages",), "a language is listed twice in languages; list each once")
+            return ()
+        return ("en", *[v for v in raw if v != "en"])
 
     def retired(self, data: dict) -> dict[str, str]:
         """``retired: {old-id: why it went}``: ids that questions once had and may never have again."""
@@ -333,6 +350,13 @@ class BankChecker:
             else:
                 accept = tuple(self.text_value(v, path + ("accept", i)) for i, v in enumerate(raw))
                 accept = tuple(a for a in accept if a is not None)
+        prompt = item.get("prompt")
+        if answer is not None and isinstance(prompt, dict):
+            for lang in prompt:
+                if lang != "en" and lang not in answer and not any(lang in a for a in accept):
+                    self.report(path + ("answer",), f"the prompt has a {lang} text but no accepted answer does: "
+                                                    f"write answer: {{en: ..., {lang}: ...}} or add a {lang} form "
+                                                    "under accept")
         for text in (t for entry in (answer, *accept) if entry for t in entry.values()):
             if len(text) > MAX_INPUT:
                 self.report(path + ("answer",), f"an accepted answer of {len(text):,} characters cannot be typed: "
@@ -365,7 +389,17 @@ class BankChecker:
             if key in seen:
                 self.report(path + ("options", index), f"option {option['en']!r} appears twice; make options distinct")
             seen.add(key)
-        return tuple(o for o in options if o is not None)
+        kept = [o for o in options if o is not None]
+        for lang in sorted(set().union(*(set(o) for o in kept)) - {"en"}):
+            having = [i for i, o in enumerate(options) if o is not None and (lang in o or neutral(o))]
+            if len(having) != len(kept):
+                missing = next(i for i, o in enumerate(options) if o is not None and i not in having)
+                self.report(path + ("options", missing), f"{len(having)} of {len(kept)} options have a {lang} text; "
+                                                         f"give every option a {lang} text (or none), so the {lang} "
+                                                         "question has the same options")
+            elif len({" ".join(o.get(lang, o["en"]).split()).casefold() for o in kept}) != len(kept):
+                self.report(path + ("options",), f"two options have the same {lang} text; make them distinct")
+        return tuple(kept)
 
     def tolerance(self, item, path) -> Tolerance | None:
         if "tolerance" not in item:
@@ -588,6 +622,7 @@ class BankChecker:
             texts: list[tuple[tuple, str]] = []
             for sub_path, text in _texts(raw, path + (field_name,)):
                 texts.append((sub_path, text))
+            self.same_placeholders(raw, path + (field_name,), field_name)
             allowed = variables | value_names
             if field_name in ("explanation", "hint"):
                 allowed = allowed | {"answer"}
@@ -608,6 +643,28 @@ class BankChecker:
         ):
             self.report(path + ("prompt",), "the prompt uses none of the vary names, so every variant reads the "
                                             "same; put {name} placeholders in it")
+
+    def same_placeholders(self, raw, path: tuple, field_name: str) -> None:
+        """A translation uses the placeholders its English text uses, no more and no fewer."""
+        if isinstance(raw, list):
+            for index, entry in enumerate(raw):
+                self.same_placeholders(entry, path + (index,), field_name)
+            return
+        if not isinstance(raw, dict) or not isinstance(raw.get("en"), str):
+            return
+        english = set(_safe_placeholders(raw["en"]))
+        for lang, text in raw.items():
+            if lang == "en" or not isinstance(text, str):
+                continue
+            names = set(_safe_placeholders(text))
+            if names != english:
+                dropped, added = sorted(english - names), sorted(names - english)
+                what = "; ".join(filter(None, (
+                    "drops " + ", ".join(f"{{{n}}}" for n in dropped) if dropped else "",
+                    "adds " + ", ".join(f"{{{n}}}" for n in added) if added else "")))
+                self.report(path + (lang,), f"{field_name}: the {lang} text {what} (the en text has "
+                                            f"{', '.join(f'{{{n}}}' for n in sorted(english)) or 'none'}); "
+                                            "every language uses the same placeholders")
 
     # ----- primitives
     def unknown_keys(self, data: dict, path: tuple, allowed: set[str], what: str) -> None:

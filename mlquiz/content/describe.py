@@ -11,8 +11,9 @@ import difflib
 
 from mlquiz.content.filters import Filters
 from mlquiz.content.items import Item, make_item, pick, tolerance_text
-from mlquiz.content.model import Question, resolve_params
+from mlquiz.content.model import Question, question_languages, resolve_params
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _
 
 SHOW_SCHEMA = "mlquiz.show/1"
 SEARCH_SCHEMA = "mlquiz.search/1"
@@ -24,8 +25,9 @@ def find(questions, question_id: str) -> Question:
     if wanted in by_id:
         return by_id[wanted]
     close = difflib.get_close_matches(wanted, list(by_id), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise MlquizError(f"no question has the id {question_id!r}; {hint}mlquiz search TEXT finds ids")
+    hint = _("did you mean {name}? ").format(name=repr(close[0])) if close else ""
+    raise MlquizError(_("no question has the id {id}; {hint}mlquiz search TEXT finds ids").format(
+        id=repr(question_id), hint=hint))
 
 
 def _answer(item: Item):
@@ -78,15 +80,15 @@ def _fields(question: Question) -> dict[str, str]:
     }
 
 
-def _first_prompt(question: Question) -> str:
-    """The first variant's prompt, its numbers filled in (from the demo cache where it can)."""
+def _first_prompt(question: Question, lang: str = "en") -> str:
+    """The first variant's prompt in ``lang`` (or English), numbers filled in (from the demo cache where it can)."""
     try:
-        return make_item(question, 0).prompt
+        return make_item(question, 0, lang).prompt
     except MlquizError:  # a demo that cannot run here: the template is still searchable
-        return pick(question.prompt, "en")
+        return pick(question.prompt, lang if lang in question_languages(question) else "en")
 
 
-def search(questions, text: str, filters: Filters = Filters()) -> dict:
+def search(questions, text: str, filters: Filters = Filters(), lang: str = "en") -> dict:
     """Questions whose id, prompt (with options), explanation or tags contain every word of ``text``."""
     words = text.casefold().split()
     results = []
@@ -99,6 +101,6 @@ def search(questions, text: str, filters: Filters = Filters()) -> dict:
         matched = [name for name, value in fields.items() if any(word in value for word in words)]
         results.append({"id": question.id, "bank": question.bank, "topic": question.topic,
                         "tags": list(question.tags), "difficulty": question.difficulty, "type": question.type,
-                        "prompt": _first_prompt(question), "variants": question.variant_count,
+                        "prompt": _first_prompt(question, lang), "variants": question.variant_count,
                         "matched": matched})
     return {"schema": SEARCH_SCHEMA, "query": text, "count": len(results), "results": results}

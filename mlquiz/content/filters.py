@@ -12,6 +12,11 @@ from pathlib import Path
 
 from mlquiz.content.model import DIFFICULTIES, QUESTION_TYPES, Question
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import N_, _
+
+# what --topic, --difficulty, --tag, --type and --only name, singular and plural, for the messages
+WHAT = {"topic": (N_("topic"), N_("topics")), "difficulty": (N_("difficulty"), N_("difficulties")),
+        "tag": (N_("tag"), N_("tags")), "type": (N_("type"), N_("types")), "bank": (N_("bank"), N_("banks"))}
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,12 @@ def resolve(values, known, what: str, option: str) -> tuple[str, ...]:
         match = by_fold.get(value.strip().casefold())
         if match is None:
             close = difflib.get_close_matches(value.strip().casefold(), list(by_fold), n=1, cutoff=0.6)
-            hint = f"did you mean {by_fold[close[0]]!r}? " if close else ""
+            hint = _("did you mean {name}? ").format(name=repr(by_fold[close[0]])) if close else ""
             listed = sorted(known)
             shown = ", ".join(listed) if len(listed) <= 30 else ", ".join(listed[:30]) + ", …"
-            raise MlquizError(f"{option} {value!r}: no {what} of that name; {hint}{what}s: {shown}")
+            one, many = WHAT.get(what, (what, what + "s"))
+            raise MlquizError(_("{option} {value}: no {what} of that name; {hint}{whats}: {shown}").format(
+                option=option, value=repr(value), what=_(one), hint=hint, whats=_(many), shown=shown))
         resolved.append(match)
     return tuple(dict.fromkeys(resolved))
 
@@ -55,8 +62,8 @@ def bank_ids(values, banks) -> tuple[str, ...]:
             target = path.resolve()
             found = [b.id for b in banks if Path(b.path).resolve() == target or target in Path(b.path).resolve().parents]
             if not found:
-                raise MlquizError(f"--only {value}: no bank loaded from there; check the file with mlquiz verify "
-                                  f"{value}")
+                raise MlquizError(_("--only {path}: no bank loaded from there; check the file with mlquiz verify "
+                                    "{path}").format(path=value))
             ids.extend(found)
         else:
             ids.extend(resolve([value], [b.id for b in banks], "bank", "--only"))

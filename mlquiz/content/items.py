@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from mlquiz.content.model import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, resolve_params
+from mlquiz.content.model import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, question_languages, resolve_params
 from mlquiz.errors import MlquizError
 from mlquiz.content.numbers import format_number
 from mlquiz.content.templates import fill
@@ -147,6 +147,10 @@ def numeric_value(ref: DemoRef, variant: dict, *, cached: bool = True) -> float 
 
 
 def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached: bool = True) -> Item:
+    """``question``'s variant made concrete in ``lang``, or wholly in English if a text of it lacks ``lang``
+    (a question half in one language and half in another reads worse than one in English)."""
+    if lang != "en" and lang not in question_languages(question):
+        lang = "en"
     variables = dict(question.vary[variant]) if question.vary else {}
     shown = {name: format_number(value) for name, value in variables.items()}
     for name, ref in question.values.items():
@@ -196,10 +200,19 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
     return Item(
         question=question, variant=variant, variables=variables, prompt=text(question.prompt),
         options=options, answer=answer, answer_text=answer_text,
-        accept=tuple(fill(pick(a, lang), shown) for a in question.accept), tolerance=tolerance,
+        accept=_accepted(question, lang, shown), tolerance=tolerance,
         unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint), cached=cached,
         code=_snippet(question.code), steps=steps,
     )
+
+
+def _accepted(question: Question, lang: str, shown: dict) -> tuple[str, ...]:
+    """Other accepted answers: each one's form in ``lang``, and in another language also the English
+    answer and forms (a candidate may well type the English term)."""
+    forms = [fill(pick(a, lang), shown) for a in question.accept]
+    if lang != "en" and question.type in ("text", "recall"):
+        forms += [fill(text, shown) for text in (question.answer["en"], *(a["en"] for a in question.accept))]
+    return tuple(dict.fromkeys(forms))
 
 
 def _snippet(ref) -> str | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from mlquiz.content.model import Bank, LoadResult, Problem, Question
 from mlquiz.content.yamlsrc import MAX_BYTES
 from mlquiz.errors import BankError, MlquizError
+from mlquiz.i18n import _
 
 def bank_files(paths: list[Path]) -> list[Path]:
     """Bank files named by ``paths``: files as given, folders searched for *.yaml / *.yml."""
@@ -22,7 +23,7 @@ def bank_files(paths: list[Path]) -> list[Path]:
         elif path.exists():
             files.append(path)
         else:
-            raise MlquizError(f"{path}: no such file or folder; check the path")
+            raise MlquizError(_("{path}: no such file or folder; check the path").format(path=path))
     # the same file reached by two paths is one bank, not a clash with itself
     return list({f.resolve(): f for f in files}.values())
 

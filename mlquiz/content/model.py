@@ -22,7 +22,8 @@ MAX_OPTIONS = 26  # options are lettered a to z, in practice and in every export
 MAX_TEXT = 10_000  # characters in one text field: the longest shipped one has 642; a screen holds ~2,000
 DEFAULT_REL_TOL = 0.01  # 1%: forgives rounding a candidate does in their head, not a wrong formula
 
-BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired"}
+BANK_KEYS = {"format_version", "id", "title", "description", "author", "license", "questions", "retired",
+             "languages"}
 BANK_REQUIRED = ("format_version", "id", "title", "description", "questions")
 COMMON_KEYS = {"id", "topic", "tags", "difficulty", "type", "prompt", "explanation", "hint", "demo", "source",
                "vary", "values", "allow", "code", "chart"}
@@ -131,6 +132,20 @@ class Bank:
     license: str | None = None
     # ids removed from this bank, with why: progress is keyed by id, so none may come back
     retired: tuple[tuple[str, str], ...] = ()
+    declared_languages: tuple[str, ...] = ()  # ``languages: [en, zh]``; () when the bank does not say
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The declared languages, else English and every language some text of the bank has."""
+        if self.declared_languages:
+            return self.declared_languages
+        found = set().union(*(present_languages(q) for q in self.questions)) - {"en"}
+        return ("en", *sorted(found))
+
+    def translated(self) -> dict[str, float]:
+        """language -> the share of questions whose every text is in that language."""
+        total = len(self.questions) or 1
+        return {lang: sum(lang in question_languages(q) for q in self.questions) / total for lang in self.languages}
 
     @property
     def topics(self) -> dict[str, int]:
@@ -163,6 +178,41 @@ def resolve_params(ref: DemoRef, variant: dict) -> dict:
         var = placeholder_ref(value)
         resolved[name] = variant[var] if var is not None else value
     return resolved
+
+
+def localized_texts(question: Question) -> list[tuple[str, dict]]:
+    """(field, {language: text}) for every text a candidate reads in ``question`` and its steps.
+    ``accept`` is not among them: accepted forms are alternatives, each language has its own."""
+    texts = [("prompt", question.prompt), ("explanation", question.explanation)]
+    texts += [(name, value) for name, value in (("hint", question.hint), ("unit", question.unit)) if value]
+    texts += [("options", option) for option in question.options]
+    if question.type in ("text", "recall") and isinstance(question.answer, dict):
+        texts.append(("answer", question.answer))
+    for step in question.steps:
+        texts += [(f"steps.{name}", value) for name, value in localized_texts(step)]
+    return texts
+
+
+def neutral(text: dict) -> bool:
+    """An English-only text with no letters outside placeholders (``0.632``, ``{share}``, ``2**10``)
+    reads the same in every language."""
+    return set(text) == {"en"} and not re.search(r"[^\W\d_]", re.sub(r"\{[a-z_][a-z0-9_]*\}", "", text["en"]))
+
+
+def question_languages(question: Question) -> frozenset[str]:
+    """The languages every text of ``question`` has (numbers and formulas count as every language's):
+    it can be shown whole in each of them."""
+    found = None
+    for _name, text in localized_texts(question):
+        if neutral(text):
+            continue
+        found = set(text) if found is None else found & set(text)
+    return frozenset(found or {"en"})
+
+
+def present_languages(question: Question) -> frozenset[str]:
+    """The languages some text of ``question`` has."""
+    return frozenset().union(*(set(text) for _name, text in localized_texts(question)))
 
 
 KINDS = ("worked-example", "code-reading", "data-reading", "derivation")

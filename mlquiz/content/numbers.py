@@ -14,6 +14,8 @@ import re
 import sys
 import warnings
 
+from mlquiz.i18n import N_, _
+
 DEFAULT_DIGITS = 6  # 1.1**100 shows as 13780.6, 1/e as 0.367879: enough to grade at 1e-4 relative
 
 
@@ -34,7 +36,7 @@ def format_number(value: object, digits: int | None = None) -> str:
         text = f"{value:.{decimals}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     mantissa = f"{value:.{digits - 1}e}"
-    head, _, tail = mantissa.partition("e")
+    head, _sep, tail = mantissa.partition("e")
     head = head.rstrip("0").rstrip(".") if "." in head else head
     return f"{head}e{tail}"
 
@@ -55,18 +57,19 @@ def parse_number(text: str) -> float:
     """The value of a plain arithmetic expression; AnswerFormatError if it is not one."""
     source = text.strip()
     if not source:
-        raise AnswerFormatError("type a number, like 0.25, 1/e or 1.1**100")
+        raise AnswerFormatError(_("type a number, like 0.25, 1/e or 1.1**100"))
     if len(source) > MAX_INPUT:
-        raise AnswerFormatError(f"that is longer than {MAX_INPUT} characters; type just the number")
+        raise AnswerFormatError(_("that is longer than {count} characters; type just the number").format(
+            count=MAX_INPUT))
     source = source.replace("×", "*").replace("^", "**").replace("−", "-")
     source = re.sub(r"(?<=\d),(?=\d{3}\b)", "", source)  # 13,780 -> 13780 (thousands separators)
     comma = re.search(r"\d,\d", source)
     if comma:  # 0,5: a decimal comma (13,780 was read as thousands above)
         dotted = re.sub(r"(?<=\d),(?=\d)", ".", source)
-        raise AnswerFormatError(f"{text.strip()!r}: use a decimal point ({dotted}); a comma only separates "
-                                "thousands, as in 13,780")
+        raise AnswerFormatError(_("{text}: use a decimal point ({dotted}); a comma only separates thousands, as in "
+                                  "13,780").format(text=repr(text.strip()), dotted=dotted))
     if _underflowing_literal(source):
-        raise AnswerFormatError(_UNDERFLOW)
+        raise AnswerFormatError(_(_UNDERFLOW))
     percent = source.endswith("%")
     if percent:
         source = source[:-1]
@@ -75,16 +78,17 @@ def parse_number(text: str) -> float:
             warnings.simplefilter("ignore")
             tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError):
-        raise AnswerFormatError(f"{text.strip()!r} is not a number or arithmetic expression") from None
+        raise AnswerFormatError(_("{text} is not a number or arithmetic expression").format(
+            text=repr(text.strip()))) from None
     value = _evaluate(tree.body, depth=0)
     if isinstance(value, complex) or not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
-        raise AnswerFormatError(f"{text.strip()!r} is not a finite real number")
+        raise AnswerFormatError(_("{text} is not a finite real number").format(text=repr(text.strip())))
     return value / 100 if percent else float(value)
 
 
 def _evaluate(node: ast.AST, depth: int) -> float:
     if depth > 50:
-        raise AnswerFormatError("that expression is nested too deeply")
+        raise AnswerFormatError(_("that expression is nested too deeply"))
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
         return node.value
     if isinstance(node, ast.Name) and node.id in CONSTANTS:
@@ -105,25 +109,26 @@ def _evaluate(node: ast.AST, depth: int) -> float:
             if isinstance(node.op, ast.Div):
                 return _not_underflowed(left / right, left != 0)
             if abs(right) > MAX_EXPONENT:
-                raise AnswerFormatError(f"an exponent above {MAX_EXPONENT} is out of range")
+                raise AnswerFormatError(_("an exponent above {limit} is out of range").format(limit=MAX_EXPONENT))
             if left < 0 and not float(right).is_integer():
-                raise AnswerFormatError(f"a negative number to a fractional power has no real value here; for the "
-                                        f"real root write -({format_number(-left)}**({ast.unparse(node.right)}))")
+                raise AnswerFormatError(_("a negative number to a fractional power has no real value here; for the "
+                                          "real root write {root}").format(
+                    root=f"-({format_number(-left)}**({ast.unparse(node.right)}))"))
             return _not_underflowed(_bounded(float(left) ** float(right)), left != 0)
         except ZeroDivisionError:
-            raise AnswerFormatError("division by zero") from None
+            raise AnswerFormatError(_("division by zero")) from None
         except OverflowError:
-            raise AnswerFormatError("that number is too large") from None
+            raise AnswerFormatError(_("that number is too large")) from None
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
             and len(node.args) == 1 and not node.keywords):
         try:
             return FUNCTIONS[node.func.id](_evaluate(node.args[0], depth + 1))
         except (ValueError, OverflowError):
-            raise AnswerFormatError(f"{node.func.id} of that value is undefined") from None
-    raise AnswerFormatError("use numbers, + - * / ** ( ), e, pi and sqrt/exp/log only")
+            raise AnswerFormatError(_("{function} of that value is undefined").format(function=node.func.id)) from None
+    raise AnswerFormatError(_("use numbers, + - * / ** ( ), e, pi and sqrt/exp/log only"))
 
 
-_UNDERFLOW = ("that number is too small for a float (below about 1e-308) and would read as 0; "
+_UNDERFLOW = N_("that number is too small for a float (below about 1e-308) and would read as 0; "
               "type a larger value, or 0 if you mean 0")
 
 
@@ -137,11 +142,11 @@ def _underflowing_literal(source: str) -> bool:
 
 def _not_underflowed(value, inputs_nonzero: bool):
     if value == 0 and inputs_nonzero:
-        raise AnswerFormatError(_UNDERFLOW)
+        raise AnswerFormatError(_(_UNDERFLOW))
     return value
 
 
 def _bounded(value):
     if isinstance(value, complex) or (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_MAGNITUDE:
-        raise AnswerFormatError("that number is too large")
+        raise AnswerFormatError(_("that number is too large"))
     return value

@@ -105,6 +105,7 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
                 (problems if strict else warnings).append(note)
         # quality findings: warnings, errors under --strict
         (problems if strict else warnings).extend(lint_bank(bank, items))
+        (problems if strict else warnings).extend(untranslated(bank))
         every_item.update(items)
     (problems if strict else warnings).extend(lint_banks(result.banks, every_item))
     if shipped:
@@ -113,6 +114,22 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
         if problem.file in summaries:
             summaries[problem.file].problems += 1
     return Report(list(summaries.values()), problems, warnings)
+
+
+def untranslated(bank) -> list[Problem]:
+    """A question without a language its bank declares (``languages: [en, zh]``): it shows in English there."""
+    from mlquiz.content.model import localized_texts, neutral, question_languages
+
+    found = []
+    for question in bank.questions:
+        for lang in bank.declared_languages:
+            if lang not in question_languages(question):
+                fields = list(dict.fromkeys(name for name, text in localized_texts(question)
+                                               if lang not in text and not neutral(text)))
+                found.append(Problem(question.file, question.line, 1, question.id,
+                                     f"no {lang} text for {', '.join(fields)}, though the bank declares languages: "
+                                     f"[{', '.join(bank.declared_languages)}]; translate it (it is shown in English)"))
+    return found
 
 
 def installed_clashes(result: LoadResult) -> list[Problem]:

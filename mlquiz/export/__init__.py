@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _
 
 FORMATS = ("anki", "gift", "markdown", "html")
 
@@ -40,8 +41,9 @@ def select_banks(loaded, wanted):
     known = {b.id for b in loaded.banks}
     for bank_id in ids - known:
         close = difflib.get_close_matches(bank_id, known, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise MlquizError(f"--only {bank_id!r} is neither a file nor a bank id; {hint}banks: {', '.join(sorted(known))}")
+        hint = _("did you mean {name}? ").format(name=repr(close[0])) if close else ""
+        raise MlquizError(_("--only {value} is neither a file nor a bank id; {hint}banks: {banks}").format(
+            value=repr(bank_id), hint=hint, banks=", ".join(sorted(known))))
     banks = [b for b in loaded.banks if b.id in ids
              or any(Path(b.path).resolve() == p or p in Path(b.path).resolve().parents for p in paths)]
     return Catalog(banks, loaded.problems)
@@ -62,7 +64,7 @@ def export_items(catalog, *, topics=(), variants: int = 1):
         if items:
             result.append((bank, items))
     if not result:
-        raise MlquizError("nothing to export: no question matches")
+        raise MlquizError(_("nothing to export: no question matches"))
     return result
 
 
@@ -73,17 +75,18 @@ def export(fmt: str, out: Path, *, extra_banks=(), only=(), topics=(), variants:
     from mlquiz.content import catalog
 
     if fmt not in FORMATS:
-        raise MlquizError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise MlquizError(_("unknown export format {format}; use one of {formats}").format(
+            format=repr(fmt), formats=", ".join(FORMATS)))
     for path in extra_banks:
         if not Path(path).exists():
-            raise MlquizError(f"--bank {path}: no such file or folder; --bank adds a bank file or folder, "
-                              f"--only {path} exports only the bank of that id")
+            raise MlquizError(_("--bank {path}: no such file or folder; --bank adds a bank file or folder, "
+                                "--only {path} exports only the bank of that id").format(path=path))
     loaded = select_banks(catalog.load_with_only([Path(b) for b in extra_banks], only), only)
     if loaded.problems and warn:
         warn(loaded.problems)
     groups = export_items(loaded, topics=tuple(topics), variants=variants)
     if out.parent and not out.parent.exists():
-        raise MlquizError(f"{out.parent}: no such folder; create it first")
+        raise MlquizError(_("{path}: no such folder; create it first").format(path=out.parent))
     notes: list[str] = []
     if fmt == "anki":
         from mlquiz.export.anki import write_apkg

@@ -19,6 +19,7 @@ from mlquiz.practice import scheduler
 from mlquiz.content.model import Question
 from mlquiz.content.items import Item, make_item, shuffled
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _
 from mlquiz.safetext import typed
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def mode_from_flags(new: bool, mistakes: bool) -> str:
     from mlquiz.errors import MlquizError
 
     if new and mistakes:
-        raise MlquizError("--new and --mistakes exclude each other; choose one")
+        raise MlquizError(_("--new and --mistakes exclude each other; choose one"))
     return "new" if new else "mistakes" if mistakes else "due"
 
 
@@ -168,7 +169,7 @@ class Session:
                 try:
                     item = shuffled(make_item(question, variant, self.options.lang), self.rng)
                 except MlquizError as exc:  # one broken demo reference costs one question, not the session
-                    self.ui.problem(f"skipped {question.id}: {exc}")
+                    self.ui.problem(_("skipped {id}: {reason}").format(id=question.id, reason=exc))
                     continue
                 self._current = (item, index + 1, len(self.picks), self._question_context(question))
                 self.ui.show_question(*self._current[:3], **self._current[3])
@@ -200,15 +201,15 @@ class Session:
         """Handle ``o`` and ``d`` (which act on the previous question); True if ``command`` was one."""
         if command == "o":
             if self.options.exam:
-                self.ui.problem("no overruling in an exam: the report at the end shows every grading")
+                self.ui.problem(_("no overruling in an exam: the report at the end shows every grading"))
             else:
                 self.overrule()
             return True
         if command == "d":
             if self.options.exam:
-                self.ui.problem("demos run after the exam: the report names them")
+                self.ui.problem(_("demos run after the exam: the report names them"))
             elif self.last_shown is None or self.last_shown.question.proof is None:
-                self.ui.problem("no demo to run: d runs the \"see why\" demo shown after an answer")
+                self.ui.problem(_("no demo to run: d runs the \"see why\" demo shown after an answer"))
             else:
                 self.ui.run_demo(self.last_shown)
                 if self._current is not None:  # the demo pushed the question up: show it again
@@ -227,7 +228,7 @@ class Session:
         hinted = False
         while True:
             response = typed(self.ui.ask(item, revealed))  # invalid UTF-8 must not cost the answer
-            command = response.strip().casefold()
+            command = keyed(response)
             if command == "?":
                 self.ui.show_hint(item)
                 hinted = hinted or bool(item.hint)
@@ -246,7 +247,7 @@ class Session:
                     continue
                 rating = scheduler.RATING_WORDS.get(command)
                 if rating is None:
-                    self.ui.problem("rate 1 again, 2 hard, 3 good or 4 easy (Enter reveals the answer)")
+                    self.ui.problem(_("rate 1 again, 2 hard, 3 good or 4 easy (Enter reveals the answer)"))
                     continue
                 if not revealed:
                     self.ui.reveal(item)
@@ -282,7 +283,7 @@ class Session:
             self.ui.show_step(step, number, len(item.steps))
             while True:
                 response = typed(self.ui.ask(step, False))
-                command = response.strip().casefold()
+                command = keyed(response)
                 if command == "?":
                     self.ui.show_hint(step)
                     hinted = hinted or bool(step.hint)
@@ -293,7 +294,7 @@ class Session:
                     given.append("-")
                     break
                 if command in ("o", "d"):
-                    self.ui.problem("o and d act after the whole derivation is graded")
+                    self.ui.problem(_("o and d act after the whole derivation is graded"))
                     continue
                 try:
                     verdict = grade(step, response)
@@ -313,7 +314,8 @@ class Session:
             rating = scheduler.Rating.HARD if 2 * right >= total else scheduler.Rating.AGAIN
         from mlquiz.practice.grading import Verdict
 
-        answer = Answer(item, Verdict(correct, f"{right} of {total} steps right"), int(rating), hinted=hinted,
+        answer = Answer(item, Verdict(correct, _("{right} of {total} steps right").format(right=right, total=total)),
+                        int(rating), hinted=hinted,
                         steps=(right, total))
         now = self.clock()
         answer.review_id = self.store.record(
@@ -338,7 +340,7 @@ class Session:
 
         answer = self.last_graded
         if answer is None or answer.verdict is None:
-            self.ui.problem("there is no graded answer to overrule yet")
+            self.ui.problem(_("there is no graded answer to overrule yet"))
             return
         correct = not answer.verdict.correct
         rating = self._rating(correct, answer.hinted)
@@ -392,6 +394,28 @@ def resolve_options(options: PracticeOptions, questions, banks) -> PracticeOptio
                    only=filters.banks)
 
 
+def keyed(response: str) -> str:
+    """What was typed, as a command key: ``？`` and ``ｑ`` from a Chinese input method are ``?`` and ``q``."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", response).strip().casefold()
+
+
+def untranslated_note(picks, lang: str) -> str | None:
+    """One line when some picked questions have no ``lang`` text and will be shown in English."""
+    from mlquiz.content.model import question_languages
+    from mlquiz.i18n import ngettext
+
+    if lang == "en":
+        return None
+    missing = sum(1 for question, _variant in picks if lang not in question_languages(question))
+    if not missing:
+        return None
+    return ngettext("{missing} of {total} question has no {lang} text yet and is shown in English",
+                    "{missing} of {total} questions have no {lang} text yet and are shown in English",
+                    missing).format(missing=missing, total=len(picks), lang=lang)
+
+
 def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summary:
     """Load the banks and progress, pick questions and run a session with ``ui``."""
     from mlquiz.content import catalog
@@ -411,10 +435,13 @@ def practice(options: PracticeOptions, extra_banks, *, save: bool, ui) -> Summar
         picks = select(loaded.questions, cards, store.last_results(), options, now, rng)
         for note in filter(None, (store.warning, store.corrupt_note())):
             ui.problem(note)
+        fallback = untranslated_note(picks, options.lang)
+        if fallback:
+            ui.problem(fallback)
         if not picks:
-            ui.problem({"new": "You have seen every matching question: try the default mode for due reviews.",
-                        "mistakes": "No mistakes to review: every question you answered last was right.",
-                        "due": "Nothing is due and nothing is new here; come back later or use --mistakes."}
+            ui.problem({"new": _("You have seen every matching question: try the default mode for due reviews."),
+                        "mistakes": _("No mistakes to review: every question you answered last was right."),
+                        "due": _("Nothing is due and nothing is new here; come back later or use --mistakes.")}
                        [options.mode])
             return Summary(saved=save)
         return Session(picks, store, ui, options, rng=rng, seen=set(cards)).run()

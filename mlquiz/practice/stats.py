@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from mlquiz.i18n import _
 from mlquiz.practice import scheduler
 
 ACTIVITY_DAYS = 30
@@ -133,8 +134,8 @@ def load_stats(extra_banks, now: datetime | None = None) -> Stats:
         try:
             stats = compute_stats(loaded.questions, store, now or scheduler.utc_now())
         except sqlite3.DatabaseError as exc:  # a damaged page, a table edited by hand
-            raise StoreError(f"{store.path}: the progress database cannot be read ({exc}); it has been left "
-                             "untouched") from None
+            raise StoreError(_("{where}: the progress database cannot be read ({reason}); it has been left "
+                               "untouched").format(where=store.path, reason=exc)) from None
         stats.skipped = list(loaded.problems)
         stats.notes = [n for n in (store.warning, store.corrupt_note()) if n]
         stats.store_path = str(store.path)

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mlquiz.errors import StoreError
+from mlquiz.i18n import _
 from mlquiz.paths import DB_NAME, data_dir, legacy_data_dir, migrate_legacy_store
 BUSY_TIMEOUT_MS = 10_000  # another session's write takes milliseconds; wait rather than fail
 
@@ -96,12 +97,13 @@ class Store:
     def _open(self) -> sqlite3.Connection:
         where = str(self.path)
         if self.path.is_dir():
-            raise StoreError(f"{where}: is a folder, not a progress database; move it aside, or set MLQUIZ_HOME to "
-                             "another folder")
+            raise StoreError(_("{where}: is a folder, not a progress database; move it aside, or set MLQUIZ_HOME to "
+                               "another folder").format(where=where))
         if not self.save and not self.path.exists():
             problem = _folder_problem(self.path.parent)
             if problem:
-                self.warning = f"{problem}; no progress can be read from {self.path.parent}"
+                self.warning = _("{problem}; no progress can be read from {folder}").format(
+                    problem=problem, folder=self.path.parent)
             db = sqlite3.connect(":memory:")
             self._migrate(db)
             return db
@@ -111,8 +113,9 @@ class Store:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     reason = _folder_problem(self.path.parent) or exc.strerror
-                    raise StoreError(f"{where}: cannot create the progress folder ({reason}); set "
-                                     "MLQUIZ_HOME to a writable folder, or use --no-save") from None
+                    raise StoreError(_("{where}: cannot create the progress folder ({reason}); set "
+                                       "MLQUIZ_HOME to a writable folder, or use --no-save").format(
+                        where=where, reason=reason)) from None
             if not _looks_like_sqlite(self.path):
                 raise sqlite3.DatabaseError("file is not a database")
             db = self._connect(read_only=not self.save)
@@ -126,8 +129,8 @@ class Store:
                 self._check_version(db)
                 self._check_schema(db)
         except OSError as exc:
-            raise StoreError(f"{where}: cannot read the progress database ({exc.strerror}); set MLQUIZ_HOME to a "
-                             "usable folder") from None
+            raise StoreError(_("{where}: cannot read the progress database ({reason}); set MLQUIZ_HOME to a "
+                               "usable folder").format(where=where, reason=exc.strerror)) from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(where, exc)) from None
         return db
@@ -178,8 +181,8 @@ class Store:
     def _refuse_newer(self, applied: set[str]) -> None:
         known = {m.__name__ for m in MIGRATIONS}
         if applied - known:
-            raise StoreError(f"{self.path}: written by a newer mlquiz (migrations {sorted(applied - known)}); "
-                             "upgrade mlquiz to use it")
+            raise StoreError(_("{where}: written by a newer mlquiz (migrations {migrations}); upgrade mlquiz to use "
+                               "it").format(where=self.path, migrations=sorted(applied - known)))
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE IF NOT EXISTS _mlquiz_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -204,8 +207,9 @@ class Store:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = {"cards", "reviews"} - tables
         if missing:
-            raise StoreError(f"{self.path}: not an mlquiz progress database (no table {', '.join(sorted(missing))});"
-                             " it has been left untouched: move it aside, or point MLQUIZ_HOME elsewhere")
+            raise StoreError(_("{where}: not an mlquiz progress database (no table {tables}); it has been left "
+                               "untouched: move it aside, or point MLQUIZ_HOME elsewhere").format(
+                where=self.path, tables=", ".join(sorted(missing))))
 
     def close(self) -> None:
         self.db.close()
@@ -230,8 +234,9 @@ class Store:
     def corrupt_note(self) -> str | None:
         if not self.corrupt:
             return None
-        return (f"{self.path}: {len(self.corrupt)} damaged card rows ignored ({', '.join(self.corrupt[:3])}"
-                f"{', ...' if len(self.corrupt) > 3 else ''}); their questions count as new, their reviews are kept")
+        return _("{where}: {count} damaged card rows ignored ({ids}); their questions count as new, their reviews "
+                 "are kept").format(where=self.path, count=len(self.corrupt),
+                                    ids=", ".join(self.corrupt[:3]) + (", ..." if len(self.corrupt) > 3 else ""))
 
     @contextmanager
     def _reading(self):
@@ -425,15 +430,18 @@ def _enable_wal(db: sqlite3.Connection) -> None:
 def _explain(where: str, exc: sqlite3.DatabaseError) -> str:
     text = str(exc)
     if "not a database" in text or "malformed" in text:
-        return (f"{where}: the progress database is unreadable ({text}); it has been left untouched: move it "
-                "aside to start fresh, or set MLQUIZ_HOME to another folder")
-    if "readonly" in text or "unable to open" in text:
-        return f"{where}: cannot write progress ({text}); set MLQUIZ_HOME to a writable folder, or use --no-save"
-    if "full" in text:
-        return f"{where}: the disk is full ({text}); answers before this one are saved; free some space"
-    if "disk I/O error" in text:
-        return (f"{where}: could not write to the disk ({text}): it may be full, or over a file-size limit; answers "
-                "before this one are saved; free some space")
-    if "locked" in text or "busy" in text:
-        return f"{where}: the database stayed locked by another session ({text}); try again"
-    return f"{where}: database error ({text})"
+        message = _("{where}: the progress database is unreadable ({reason}); it has been left untouched: move it "
+                    "aside to start fresh, or set MLQUIZ_HOME to another folder")
+    elif "readonly" in text or "unable to open" in text:
+        message = _("{where}: cannot write progress ({reason}); set MLQUIZ_HOME to a writable folder, or use "
+                    "--no-save")
+    elif "full" in text:
+        message = _("{where}: the disk is full ({reason}); answers before this one are saved; free some space")
+    elif "disk I/O error" in text:
+        message = _("{where}: could not write to the disk ({reason}): it may be full, or over a file-size limit; "
+                    "answers before this one are saved; free some space")
+    elif "locked" in text or "busy" in text:
+        message = _("{where}: the database stayed locked by another session ({reason}); try again")
+    else:
+        message = _("{where}: database error ({reason})")
+    return message.format(where=where, reason=text)

@@ -1,0 +1,122 @@
+"""The message catalog kept in step with the code: ``python -m mlquiz.i18n_extract``.
+
+Reads every ``_("...")``, ``N_("...")`` and ``ngettext("...", "...", n)`` in the package with ast,
+writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
+as ``msgmerge`` would: translations kept, new messages added untranslated, messages the code no longer
+has dropped. ``--check`` changes nothing and exits 1 if a file is out of date (the tests run it).
+Only the standard library: Poedit, Lokalize and the gettext tools read and write the same files.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+from mlquiz import i18n
+
+PACKAGE = Path(__file__).parent
+POT = PACKAGE / "locale" / f"{i18n.DOMAIN}.pot"
+HEADER = {
+    "Project-Id-Version": "mlquiz",
+    "MIME-Version": "1.0",
+    "Content-Type": "text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding": "8bit",
+}
+PLURAL_FORMS = {"zh": "nplurals=1; plural=0;"}
+FIELD = re.compile(r"(?<!\{)\{([a-z_][a-z0-9_]*)\}(?!\})")
+
+
+def messages(root: Path = PACKAGE) -> dict:
+    """msgid (or (singular, plural)) -> the places it is used, in the order first met."""
+    found: dict = {}
+    for path in sorted(root.rglob("*.py")):
+        if "demos" in path.relative_to(root).parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(root.parent).as_posix()
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            args = node.args
+            strings = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if node.func.id in ("_", "N_") and len(args) == 1 and len(strings) == 1:
+                key = strings[0]
+            elif node.func.id == "ngettext" and len(args) == 3 and len(strings) == 2:
+                key = (strings[0], strings[1])
+            else:
+                continue
+            found.setdefault(key, []).append((where, node.lineno))
+    ordered = sorted(((key, sorted(places)) for key, places in found.items()), key=lambda kv: kv[1][0])
+    return {key: [f"{path}:{line}" for path, line in places] for key, places in ordered}
+
+
+def fields(text: str) -> set[str]:
+    """The ``{name}`` fields ``str.format`` fills in a message."""
+    return set(FIELD.findall(text))
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def entry(key, places, translation=None) -> str:
+    lines = [f"#: {' '.join(places[:4])}"]
+    if any(fields(k) for k in (key if isinstance(key, tuple) else (key,))):
+        lines.append("#, python-brace-format")
+    if isinstance(key, tuple):
+        forms = translation or [""]
+        lines += [f"msgid {quote(key[0])}", f"msgid_plural {quote(key[1])}"]
+        lines += [f"msgstr[{n}] {quote(form)}" for n, form in enumerate(forms)]
+    else:
+        lines += [f"msgid {quote(key)}", f"msgstr {quote(translation or '')}"]
+    return "\n".join(lines)
+
+
+def header(lang: str | None) -> str:
+    values = dict(HEADER)
+    if lang:
+        values["Language"] = lang
+        values["Plural-Forms"] = PLURAL_FORMS.get(lang, "nplurals=2; plural=(n != 1);")
+    body = "".join(f'"{k}: {v}\\n"\n' for k, v in values.items())
+    title = f"# {i18n.NAMES.get(lang, lang)} messages for mlquiz." if lang else "# mlquiz's messages: the template."
+    return (f"{title}\n# Generated and merged by python -m mlquiz.i18n_extract; translate the msgstr lines.\n"
+            f'msgid ""\nmsgstr ""\n{body.rstrip()}')
+
+
+def render(found: dict, lang: str | None = None, translations: dict | None = None) -> str:
+    translations = translations or {}
+    parts = [header(lang)]
+    for key, places in found.items():
+        parts.append(entry(key, places, translations.get(key) if lang else None))
+    return "\n\n".join(parts) + "\n"
+
+
+def outdated(write: bool) -> list[str]:
+    """The catalog files that differ from what the code says (rewritten when ``write``)."""
+    found = messages()
+    wanted = {POT: render(found)}
+    for lang in i18n.available()[1:]:
+        path = Path(i18n.catalog_path(lang))
+        wanted[path] = render(found, lang, i18n.read_po(path.read_text(encoding="utf-8")))
+    stale = []
+    for path, text in wanted.items():
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            stale.append(str(path))
+            if write:
+                path.write_text(text, encoding="utf-8")
+    return stale
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    check = "--check" in argv
+    stale = outdated(write=not check)
+    for path in stale:
+        print(f"{path}: {'outdated; run python -m mlquiz.i18n_extract' if check else 'updated'}")
+    return 1 if check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

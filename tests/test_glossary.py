@@ -1,0 +1,87 @@
+"""Translations use the glossary's terms (docs/glossary.md): where a question's English text uses a
+term, the zh text of the same field uses the term's Chinese form.
+
+Checked on every loaded bank question that has a zh text (the shipped banks have none yet), and on
+a fixture bank with one consistent and one inconsistent question.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+GLOSSARY = ROOT / "docs" / "glossary.md"
+FIXTURES = Path(__file__).parent / "fixtures" / "i18n"
+
+
+def read_glossary(path: Path = GLOSSARY) -> list[tuple[tuple[str, ...], str, str]]:
+    """(English forms, Chinese form as written, the Chinese head that a text must contain)."""
+    terms = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or len(cells) != 3 or cells[0] in ("English", "---") or set(cells[0]) <= {"-"}:
+            continue
+        english, chinese, also = cells
+        forms = (english, *[a.strip() for a in also.split(",") if a.strip()])
+        terms.append((forms, chinese, chinese.split(" (")[0].strip()))
+    return terms
+
+
+def pattern(form: str) -> re.Pattern:
+    """``cross-validation`` also as ``cross validation``; a plural s or es; whole words, any case."""
+    words = [re.escape(w) for w in re.split(r"[ -]", form)]
+    return re.compile(r"(?<![\w-])" + r"[ -]".join(words) + r"(?:s|es)?(?![\w-])", re.IGNORECASE)
+
+
+def localized(question):
+    from mlquiz.content.model import localized_texts
+
+    return [(name, text) for name, text in localized_texts(question) if "zh" in text]
+
+
+def inconsistencies(question, terms) -> list[str]:
+    found = []
+    for name, text in localized(question):
+        for forms, chinese, head in terms:
+            if any(pattern(form).search(text["en"]) for form in forms) and head not in text["zh"]:
+                found.append(f"{question.id} {name}: {forms[0]!r} is {chinese!r} in the glossary, "
+                             f"but the zh text reads {text['zh']!r}")
+    return found
+
+
+def test_the_glossary_has_the_core_terms_once_each():
+    terms = read_glossary()
+    assert len(terms) >= 60
+    english = [forms[0] for forms, _, _ in terms]
+    assert len(english) == len(set(english))
+    table = {forms[0]: chinese for forms, chinese, _ in terms}
+    assert table["vanishing gradient"] == "梯度消失" and table["batch normalization"] == "批归一化 (BatchNorm)"
+    assert table["forget gate"] == "遗忘门" and table["precision"] == "精确率" and table["recall"] == "召回率"
+
+
+def test_a_consistent_question_passes_and_an_inconsistent_one_is_named():
+    from mlquiz.content.loading import load_bank_file
+
+    bank, problems = load_bank_file(FIXTURES / "glossary_bank.yaml")
+    assert not problems
+    by_id = {q.id: q for q in bank.questions}
+    terms = read_glossary()
+    assert inconsistencies(by_id["zh-glossary-consistent"], terms) == []
+    found = inconsistencies(by_id["zh-glossary-inconsistent"], terms)
+    assert any("'vanishing gradient' is '梯度消失'" in f and "梯度弥散" in f for f in found), found
+    assert any("'learning rate' is '学习率'" in f and "prompt" in f for f in found), found
+    assert not any("explanation" in f for f in found)  # its explanation writes 学习率
+
+
+def loaded_questions():
+    """The shipped banks' questions and the consistent fixtures', read without the cache (at collection)."""
+    from mlquiz.content.loading import load_banks, shipped_banks_dir
+
+    result = load_banks([shipped_banks_dir(), FIXTURES / "zh_bank.yaml", FIXTURES / "zh_partial.yaml"])
+    return [q for bank in result.banks for q in bank.questions if localized(q)]
+
+
+@pytest.mark.parametrize("question", loaded_questions(), ids=lambda q: q.id)
+def test_every_translated_question_uses_the_glossary(question):
+    assert inconsistencies(question, read_glossary()) == []

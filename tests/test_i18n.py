@@ -1,0 +1,401 @@
+"""Languages (issue 17): choosing one, bank translations checked by verify, the share translated, the
+fallback to English, Chinese input at the prompt, and the gettext catalog."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mlquiz import i18n
+from mlquiz.cli.app import app
+from mlquiz.errors import MlquizError
+
+ROOT = Path(__file__).parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "i18n"
+ZH_BANK = FIXTURES / "zh_bank.yaml"
+PARTIAL = FIXTURES / "zh_partial.yaml"
+runner = CliRunner()
+
+
+def invoke(*args, env=None, input=None):
+    return runner.invoke(app, [str(a) for a in args], env=env, input=input)
+
+
+def run(*args, env=None, stdin=None):
+    env = {**os.environ, **(env or {})}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-m", "mlquiz", *map(str, args)], capture_output=True, text=True,
+                          env=env, input=stdin, timeout=120)
+
+
+# ----- 1. choosing a language
+@pytest.mark.parametrize("environ, expected", [
+    ({}, "en"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"}, "en"),  # LC_ALL decides, and C names no language
+    ({"LANG": "fr_FR.UTF-8"}, "en"),  # a locale mlquiz does not speak is English, not an error
+    ({"LANG": "zh_CN.UTF-8", "MLQUIZ_LANG": "en"}, "en"),
+])
+def test_the_environment_chooses_the_language(environ, expected):
+    assert i18n.choose(None, None, None, environ) == expected
+
+
+def test_flag_beats_env_beats_settings_beats_locale():
+    environ = {"LANG": "en_US.UTF-8", "MLQUIZ_LANG": "en"}
+    assert i18n.choose("zh", "en", None, environ) == "zh"
+    assert i18n.choose(None, "zh", None, environ) == "en"
+    assert i18n.choose(None, "zh", None, {"LANG": "en_US.UTF-8"}) == "zh"
+    assert i18n.choose("zh-Hans", None, None, {}) == "zh" and i18n.choose("ZH", None, None, {}) == "zh"
+
+
+@pytest.mark.parametrize("lang", ["tlh", "klingon"])
+def test_an_unknown_language_is_an_error_naming_the_available_ones(lang):
+    with pytest.raises(MlquizError, match=r"unknown language .*available: en \(English\), zh"):
+        i18n.choose(lang, None, None, {})
+    with pytest.raises(MlquizError, match="MLQUIZ_LANG"):
+        i18n.choose(None, None, None, {"MLQUIZ_LANG": lang})
+    with pytest.raises(MlquizError, match="config.toml: language"):
+        i18n.choose(None, lang, "config.toml", {})
+
+
+@pytest.mark.parametrize("command", [["practice", "--no-save"], ["list"], ["stats"], ["show", "zh-relu-gradient"],
+                                     ["search", "relu"], ["export", "markdown", "out.md"], ["export", "gift", "o.txt"],
+                                     ["export", "anki", "o.apkg"]])
+def test_every_command_that_prints_questions_refuses_an_unknown_language_in_one_line(command):
+    result = invoke(*command, "--lang", "tlh", "--bank", ZH_BANK)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "unknown language 'tlh'" in lines[0] and "Traceback" not in result.output
+
+
+def test_the_settings_file_chooses_the_language():
+    from mlquiz import paths
+    from mlquiz.cli.app import _language
+
+    config = paths.config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('language = "zh"\n', encoding="utf-8")
+    assert _language(None) == "zh" and i18n.current() == "zh"
+    assert _language("en") == "en"
+    config.write_text('language = "tlh"\n', encoding="utf-8")
+    result = invoke("list")
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "config.toml: language: unknown language 'tlh'" in result.output
+
+
+def test_lang_tlh_in_a_real_process_is_one_line_and_exit_1():
+    result = run("practice", "--lang", "tlh", "--no-save")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "unknown language 'tlh'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# ----- 4. bank languages
+def test_list_shows_languages_and_the_share_translated():
+    result = invoke("list", "--json", "--bank", ZH_BANK, "--bank", PARTIAL)
+    assert result.exit_code == 0, result.output
+    banks = {b["id"]: b for b in json.loads(result.stdout)["banks"]}
+    assert banks["zh-fixture"]["languages"] == ["en", "zh"]
+    assert banks["zh-fixture"]["translated"] == {"en": 1.0, "zh": 1.0}
+    assert banks["zh-partial"]["translated"] == {"en": 1.0, "zh": 0.5}
+    assert banks["tiny"]["translated"] == {"en": 1.0} if "tiny" in banks else True
+    table = invoke("list", "--bank", PARTIAL).output
+    assert "en, zh 50%" in table
+
+
+def test_a_bank_without_a_declaration_has_the_languages_its_texts_have():
+    from mlquiz.content.checks import BankChecker
+    from mlquiz.content.yamlsrc import load_yaml
+
+    text = PARTIAL.read_text(encoding="utf-8").replace("languages: [en, zh]\n", "")
+    data, marks = load_yaml(text, "x.yaml")
+    bank = BankChecker("x.yaml", marks).bank(data)
+    assert bank.declared_languages == () and bank.languages == ("en", "zh")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("zh_drops_placeholder.yaml", "prompt: the zh text drops {layers}"),
+    ("zh_option_missing.yaml", "2 of 3 options have a zh text"),
+    ("zh_answer_missing.yaml", "the prompt has a zh text but no accepted answer does"),
+    ("languages_without_en.yaml", "languages must include en"),
+])
+def test_verify_strict_fails_each_broken_translation_with_file_and_line(name, message):
+    path = FIXTURES / "bad" / name
+    result = invoke("verify", "--strict", "--json", path)
+    assert result.exit_code == 1, result.output
+    problems = json.loads(result.stdout)["problems"]
+    assert any(message in p["message"] and p["file"].endswith(name) and p["line"] > 1 for p in problems), problems
+
+
+def test_a_question_missing_a_declared_language_warns_and_fails_under_strict():
+    loose = json.loads(invoke("verify", "--json", PARTIAL).stdout)
+    assert loose["ok"] and any("no zh text for prompt" in w["message"] for w in loose["warnings"])
+    strict = invoke("verify", "--strict", "--json", PARTIAL)
+    assert strict.exit_code == 1
+    problem = json.loads(strict.stdout)["problems"][0]
+    assert problem["question"] == "zh-partial-missing" and problem["line"] == 18
+
+
+def test_the_bilingual_fixture_passes_verify_strict():
+    result = invoke("verify", "--strict", "--json", ZH_BANK)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_question_without_the_language_is_shown_wholly_in_english():
+    from mlquiz.content.catalog import load
+    from mlquiz.content.items import make_item
+
+    questions = {q.id: q for q in load([PARTIAL]).questions}
+    done = make_item(questions["zh-partial-done"], 0, "zh")
+    missing = make_item(questions["zh-partial-missing"], 0, "zh")
+    assert done.prompt.startswith("输入") and missing.prompt == "Tanh is zero-centred."
+    assert missing.explanation.startswith("Its outputs")  # not half Chinese: the whole question falls back
+
+
+def test_the_session_says_once_that_questions_fall_back_to_english():
+    result = invoke("practice", "--lang", "zh", "--no-save", "--seed", "1", "--only", PARTIAL, input="t\nt\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("shown in English") + result.output.count("以英文显示") == 1
+
+
+# ----- 5. Chinese input at the prompt
+@pytest.mark.parametrize("typed, value", [("对", True), ("错", False), ("是", True), ("否", False), ("正确", True),
+                                          ("错误", False), ("对。", True), ("ｔ", True), ("Ｆ", False)])
+def test_true_false_in_chinese(typed, value):
+    from mlquiz.practice.grading import parse_bool
+
+    assert parse_bool(typed) is value
+
+
+@pytest.mark.parametrize("typed, value", [("１２３", 123), ("１，０２４", 1024), ("０．５", 0.5), ("５０％", 0.5),
+                                          ("－３", -3), ("0。25", 0.25), ("1024。", 1024), ("２＊＊１０", 1024)])
+def test_full_width_numbers(typed, value):
+    from mlquiz.practice.grading import numeric_input, parse_number
+
+    assert parse_number(numeric_input(typed)) == pytest.approx(value)
+
+
+def zh_items():
+    from mlquiz.content.catalog import load
+    from mlquiz.content.items import make_item
+
+    return {q.id: make_item(q, 0, "zh") for q in load([ZH_BANK]).questions}
+
+
+def test_an_option_chosen_by_its_chinese_text_or_a_full_width_letter():
+    from mlquiz.practice.grading import grade
+
+    item = zh_items()["zh-gate-squash"]
+    assert grade(item, "sigmoid 函数").correct and grade(item, "sigmoid 函数。").correct
+    assert not grade(item, "双曲正切函数").correct
+    letter = "ａｂｃ"[item.options.index(item.answer)]
+    assert grade(item, letter).correct
+
+
+def test_a_text_answer_in_chinese_or_english():
+    from mlquiz.practice.grading import grade
+
+    item = zh_items()["zh-forget-gate-name"]
+    for typed in ("遗忘门", "忘记门", "forget gate", "遗忘门。"):
+        assert grade(item, typed).correct, typed
+    assert not grade(item, "输入门").correct
+
+
+def test_a_multi_select_answer_with_the_enumeration_comma():
+    from mlquiz.practice.grading import understand
+
+    assert understand("a、c", ["x", "y", "z"], single=False)[0] == [0, 2]
+    from mlquiz.practice.grading import fold_width
+
+    assert understand(fold_width("ａ，ｃ"), ["x", "y", "z"], single=False)[0] == [0, 2]
+
+
+def test_full_width_command_keys():
+    from mlquiz.practice.session import keyed
+
+    assert keyed("？") == "?" and keyed("ｑ") == "q" and keyed(" Ｓ ") == "s"
+
+
+PIPED = "遗忘门\n对\nsigmoid 函数\n１，０２４\n"  # the four questions of zh_bank.yaml, in --seed 1's order
+
+
+def test_piped_chinese_session_through_cli_runner():
+    result = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input=PIPED)
+    assert result.exit_code == 0, result.output
+    assert "LSTM 中哪个门" in result.output and "对于负输入" in result.output
+    assert "100%" in result.output  # 对, the option's Chinese text and １，０２４ were all graded right
+
+
+def test_piped_chinese_session_in_a_real_process_and_lang_from_the_locale():
+    env = {"LANG": "zh_CN.UTF-8", "COLUMNS": "60"}
+    result = run("practice", "--seed", "1", "--no-save", "--only", ZH_BANK, env=env, stdin=PIPED)
+    assert result.returncode == 0, result.stderr
+    assert "共 10 层" in result.stdout and "100%" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_panels_with_chinese_text_fit_the_terminal(width):
+    """rich measures wide characters as two cells: every line of a panel is exactly the width."""
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from mlquiz.cli.render import TerminalUI
+
+    items = zh_items()
+    out = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
+    ui = TerminalUI(out=out)
+    long = items["zh-gate-squash"]
+    from dataclasses import replace
+
+    long = replace(long, prompt=long.prompt * 6)  # wraps over several lines, mixing Latin and Han
+    for number, item in enumerate([*items.values(), long], 1):
+        ui.show_question(item, number, 5, review=False, score=(1, 2))
+    lines = out.file.getvalue().splitlines()
+    assert lines and all(cell_len(line) == width for line in lines), [l for l in lines if cell_len(l) != width]
+    assert "".join(lines).count("LSTM") >= 8  # the forget-gate and gate questions, and the six copies
+
+
+# ----- 2. the interface through gettext catalogs
+PO = r'''# a comment
+msgid ""
+msgstr ""
+"Language: zh\n"
+
+#: somewhere.py:1
+msgid "plain"
+msgstr "普通"
+
+msgid "two "
+"lines"
+msgstr "两"
+"行"
+
+msgid "escapes \"q\" \\ \n"
+msgstr "转义 \"q\" \\ \n"
+
+#, fuzzy
+msgid "fuzzy one"
+msgstr "模糊"
+
+msgid "untranslated"
+msgstr ""
+
+msgctxt "menu"
+msgid "plain"
+msgstr "菜单"
+
+msgid "{count} item"
+msgid_plural "{count} items"
+msgstr[0] "{count} 项"
+'''
+
+
+def test_read_po_reads_what_gettext_tools_write():
+    catalog = i18n.read_po(PO)
+    assert catalog["plain"] == "普通" and catalog["two lines"] == "两行"
+    assert catalog['escapes "q" \\ \n'] == '转义 "q" \\ \n'
+    assert "fuzzy one" not in catalog and "untranslated" not in catalog and "" not in catalog
+    assert catalog[("{count} item", "{count} items")] == ["{count} 项"]
+
+
+@pytest.mark.parametrize("bad", ['msgid "a"\nmsgstr "b', 'msgid "a"\nnonsense "b"', '"orphan"'])
+def test_read_po_refuses_a_broken_file(bad):
+    with pytest.raises(ValueError):
+        i18n.read_po(bad)
+
+
+def test_a_broken_catalog_shows_english(tmp_path, monkeypatch):
+    (tmp_path / "zh" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "zh" / "LC_MESSAGES" / "mlquiz.po").write_text('msgid "a"\nmsgstr "b', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", str(tmp_path))
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    i18n.use("zh")
+    assert i18n._("session summary") == "session summary"
+
+
+def test_the_catalogs_are_in_step_with_the_code():
+    """A string marked _() in the code and missing from the .pot or a .po fails here."""
+    from mlquiz import i18n_extract
+
+    assert i18n_extract.outdated(write=False) == [], "run: python -m mlquiz.i18n_extract"
+
+
+def test_the_extractor_finds_every_kind_of_mark(tmp_path):
+    from mlquiz import i18n_extract
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text('x = _("one")\ny = N_("two")\nz = ngettext("{n} c", "{n} cs", 2)\n'
+                                           'w = _(name)\n', encoding="utf-8")
+    assert list(i18n_extract.messages(tmp_path / "pkg")) == ["one", "two", ("{n} c", "{n} cs")]
+
+
+def test_the_chinese_catalog_translates_every_message_and_keeps_its_fields():
+    from mlquiz import i18n_extract
+
+    catalog = i18n.read_po(Path(i18n.catalog_path("zh")).read_text(encoding="utf-8"))
+    for key in i18n_extract.messages():
+        assert key in catalog, f"no zh translation for {key!r}"
+        sources = key if isinstance(key, tuple) else (key,)
+        wanted = set().union(*(i18n_extract.fields(s) for s in sources))
+        for form in catalog[key] if isinstance(key, tuple) else [catalog[key]]:
+            assert i18n_extract.fields(form) == wanted, (key, form)
+            assert "[" not in form.replace('["10m"]', ""), "rich markup stays out of translations"
+
+
+def test_counts_in_chinese_have_one_form():
+    i18n.use("zh")
+    assert i18n.ngettext("{count} question", "{count} questions", 1) == "{count} 道题"
+    assert i18n.ngettext("{count} question", "{count} questions", 5) == "{count} 道题"
+    i18n.use("en")
+    assert i18n.ngettext("{count} question", "{count} questions", 5) == "{count} questions"
+
+
+def test_an_english_session_never_opens_a_catalog(monkeypatch):
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    result = invoke("practice", "--no-save", "--seed", "1", "--only", ZH_BANK, input="q\n")
+    assert result.exit_code == 0 and i18n._catalogs == {}
+
+
+def test_practice_in_chinese_shows_chinese_chrome():
+    result = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input=PIPED)
+    assert result.exit_code == 0, result.output
+    for chrome in ("4 道题", "新题", "简单", "填空", "? 提示 · s 跳过 · q 退出", "✓ 正确", "本次练习总结", "合计",
+                   "作答 4 道，跳过 0 道", "原理演示："):
+        assert chrome in result.output, chrome
+    wrong = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input="输入门\n")
+    assert "✗ 不对" in wrong.output and "正确答案是 遗忘门" in wrong.output
+    bad = invoke("practice", "--lang", "zh", "--seed", "1", "--no-save", "--only", ZH_BANK, input="s\nx\nq\n")
+    assert "请回答 对/错" in bad.output
+
+
+def test_list_stats_and_verify_in_chinese():
+    listed = invoke("list", "--lang", "zh", "--bank", PARTIAL)
+    assert "题库" in listed.output and "语言" in listed.output and "en, zh 50%" in listed.output
+    stats = invoke("stats", "--lang", "zh", "--bank", ZH_BANK)
+    assert stats.exit_code == 0 and "进度：共复习 0 次" in stats.output and "正确率" in stats.output
+    verified = invoke("verify", "--lang", "zh", ZH_BANK)
+    assert verified.exit_code == 0 and "通过" in verified.output and "所有由演示支撑的数值都已重新计算" in verified.output
+
+
+def test_user_errors_in_chinese():
+    result = invoke("show", "no-such-question", "--lang", "zh", "--bank", ZH_BANK)
+    assert result.exit_code == 1 and "错误：" in result.output and "没有 id 为" in result.output
+    result = invoke("practice", "--lang", "zh", "--topic", "nope", "--no-save", "--bank", ZH_BANK)
+    assert result.exit_code == 1 and "没有这个名称的主题" in result.output
+
+
+def test_chinese_startup_reads_no_numpy():
+    code = ("import sys; from typer.testing import CliRunner; from mlquiz.cli.app import app; "
+            f"r = CliRunner().invoke(app, ['practice', '--lang', 'zh', '--no-save', '--seed', '1', '--only', "
+            f"{str(ZH_BANK)!r}], input='q\\n'); print(r.exit_code, 'numpy' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.stdout.split() == ["0", "False"], result.stdout + result.stderr
