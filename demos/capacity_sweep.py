@@ -40,8 +40,11 @@ META = {
         "max_depth": {"type": "int", "default": 8, "min": 1, "max": 20,
                       "help": "tree: the depths swept are 1 .. max-depth"},
         "seed": {"type": "int", "default": 0, "min": 0, "max": 4294967295, "help": "seed for the data"},
+        "view": {"type": "choice", "default": "lines", "choices": ["lines", "bars"],
+                 "help": "the chart: train and validation error as lines, or the validation error as labelled bars"},
     },
     "outputs": {
+        "view": "the chart drawn",
         "model": "knn or tree",
         "knob": "the capacity knob swept: k or max depth",
         "values": "the values of the knob, in the order swept (k: 1, 3, 5 ... up to n_train; depth: 1 .. max_depth)",
@@ -67,6 +70,7 @@ MAX_DISTANCES = 2_000_000  # n_val x n_train distances (and twice as many differ
 
 @dataclass(frozen=True)
 class CapacitySweep:
+    view: str
     model: str
     knob: str
     values: list
@@ -175,7 +179,7 @@ def tree_predict(tree: dict, X: np.ndarray, depth: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- the sweep
 
 def compute(model: str = "knn", n_train: int = 200, n_val: int = 1000, label_noise: float = 0.1,
-            max_depth: int = 8, seed: int = 0) -> CapacitySweep:
+            max_depth: int = 8, seed: int = 0, view: str = "lines") -> CapacitySweep:
     """Train and validation error over the capacity knob."""
     if model == "knn" and n_train * n_val > MAX_DISTANCES:
         raise DemoInputError(f"--n-train {n_train} x --n-val {n_val} is more than {MAX_DISTANCES:,} distances; "
@@ -206,7 +210,7 @@ def compute(model: str = "knn", n_train: int = 200, n_val: int = 1000, label_noi
                f"rigid) both are high ({train_error[i_simple]:.2f}, {val_error[i_simple]:.2f}): underfitting, "
                f"high bias. The validation error is lowest at {name} {values[best]} ({val_error[best]:.3f}).")
     return CapacitySweep(
-        model=model, knob=knob, values=values, train_error=train_error, val_error=val_error,
+        view=view, model=model, knob=knob, values=values, train_error=train_error, val_error=val_error,
         best_value=values[best], best_val_error=val_error[best], train_error_at_best=train_error[best],
         most_flexible=flexible, train_error_most_flexible=train_error[i_flex],
         val_error_most_flexible=val_error[i_flex], simplest=simple, train_error_simplest=train_error[i_simple],
@@ -220,6 +224,11 @@ def figure(result: CapacitySweep):
     """Train and validation error against the knob."""
     from mlquiz.charts import Figure, Series
 
+    if result.view == "bars":  # the values printed: the minimum is read exactly
+        name = "k" if result.model == "knn" else "depth"
+        return Figure.bars(("k-NN" if result.model == "knn" else "Decision tree") + ": validation error",
+                           [f"{name} {v}" for v in result.values], result.val_error, y_label="validation error",
+                           value_format="{:.3f}", caption=result.reading)
     x = tuple(float(v) for v in result.values)
     title = ("k-NN classifier: error against k" if result.model == "knn"
              else "Decision tree: error against maximum depth")

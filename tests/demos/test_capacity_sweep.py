@@ -129,3 +129,11 @@ def test_figure_gives_no_reading_away(knn, tree):
         figure = demo.figure(result)
         assert [s.name for s in figure.series] == ["train error", "validation error"]
         assert "overfit" not in figure.title.lower() and "best" not in figure.title.lower()
+
+
+def test_bars_view_prints_the_validation_errors():
+    result = demo.compute(model="tree", view="bars")
+    figure = demo.figure(result)
+    assert figure.categories == tuple(f"depth {d}" for d in result.values)
+    assert figure.series[0].y == tuple(result.val_error)
+    assert result.val_error == demo.compute(model="tree").val_error  # the view changes the drawing only
