@@ -14,6 +14,13 @@ diagnosis is true of real dynamics. Expected at the defaults (seed 0):
 - dead-relu: a ReLU MLP trained without warm-up (its first 5 epochs at 10 times the learning rate):
   most hidden units die (6% dead at initialisation, 84% after), their gradients are 0 so they
   never recover, and the loss sits flat at 0.5, the loss of predicting the mean.
+- low-lr: the regression of good-lr at lr 0.01, 25 times too small: after 50 epochs the loss is
+  still falling in a smooth, nearly straight line, at 0.94, nine times the least-squares optimum
+  (0.10); the direction of curvature 0.25 shrinks its error by only 0.25% per epoch.
+- lr-decay: the same regression by SGD with batch size 1 (40 steps per epoch). Run A keeps lr 0.1:
+  after the fast early fall its loss bounces between about 0.11 and 0.25 for the rest of training,
+  because single-example gradients stay noisy at the optimum. Run B, identical until epoch 50, then
+  divides the lr by 10: its steps shrink with it and the loss settles at 0.104, next to the optimum.
 """
 
 from __future__ import annotations
@@ -31,13 +38,15 @@ META = {
     "topics": ["fundamentals", "gradients", "rnn", "regularization"],
     "params": {
         "case": {"type": "choice", "default": "overfitting",
-                 "choices": ["diverging-lr", "good-lr", "overfitting", "exploding-rnn", "dead-relu"],
+                 "choices": ["diverging-lr", "good-lr", "overfitting", "exploding-rnn", "dead-relu", "low-lr",
+                             "lr-decay"],
                  "help": "which training run to show"},
         "epochs": {"type": "int", "default": 0, "min": 0, "max": 5000,
-                   "help": "full-batch epochs (one step each); 0: the case's own (50, 50, 600, 100, 100)"},
+                   "help": "full-batch epochs (one step each; lr-decay: one pass of batch-1 SGD); 0: the case's own "
+                           "(50, 50, 600, 100, 100, 50, 100)"},
         "lr": {"type": "float", "default": 0.0, "min": 0.0, "max": 100.0,
                "help": "learning rate; 0: the case's own (diverging-lr 0.55, good-lr 0.25, overfitting 0.03 "
-                       "with Adam, exploding-rnn 0.01, dead-relu 0.1)"},
+                       "with Adam, exploding-rnn 0.01, dead-relu 0.1, low-lr 0.01, lr-decay 0.1 before the decay)"},
         "clip_norm": {"type": "float", "default": 1.0, "min": 1e-06, "max": 1000000.0,
                       "help": "exploding-rnn: the clipped run rescales the gradient to at most this L2 norm"},
         "spectral_radius": {"type": "float", "default": 1.2, "min": 0.1, "max": 3.0,
@@ -77,8 +86,16 @@ META = {
         "initial_dead_fraction": "dead-relu: dead_fraction at initialisation",
         "final_dead_fraction": "dead-relu: dead_fraction after the last epoch",
         "mean_predictor_loss": "training loss of predicting the mean target (where a model that learned nothing sits)",
-        "pattern": "what the curves show: diverging, converging, overfitting, no overfitting, exploding gradients, "
-                   "vanishing gradients, stable gradients, dead units or healthy units",
+        "optimum_loss": "diverging-lr, good-lr, low-lr, lr-decay: training loss at the least-squares solution",
+        "decay_epoch": "lr-decay: run B divides the lr by 10 from this epoch on (half the epochs)",
+        "decayed_train_loss": "lr-decay: training loss per epoch of run B (the lr divided by 10 from decay_epoch)",
+        "decayed_final_loss": "lr-decay: run B's training loss after the last epoch",
+        "late_loss_max": "lr-decay: run A's largest training loss from decay_epoch on",
+        "late_loss_min": "lr-decay: run A's smallest training loss from decay_epoch on",
+        "decayed_late_loss_max": "lr-decay: run B's largest training loss after decay_epoch",
+        "pattern": "what the curves show: diverging, converging, too slow, noisy plateau, settled, overfitting, "
+                   "no overfitting, exploding gradients, vanishing gradients, stable gradients, dead units or "
+                   "healthy units",
         "diagnosis": "the diagnosis in one or two sentences, from the numbers",
     },
     "scenarios": {
@@ -93,12 +110,17 @@ META = {
         "dead": {"params": {"case": "dead-relu"},
                  "look": "the dead fraction jumps during the too-large first steps and never comes back; the "
                          "loss is flat at the mean predictor's"},
+        "slow": {"params": {"case": "low-lr"}, "look": "lr 0.01 is 25 times below 1/L: a slow, steady, unfinished fall"},
+        "decay": {"params": {"case": "lr-decay"},
+                  "look": "constant-lr SGD bounces around the optimum; dividing the lr by 10 settles it"},
     },
 }
 
-CASE_LR = {"diverging-lr": 0.55, "good-lr": 0.25, "overfitting": 0.03, "exploding-rnn": 0.01, "dead-relu": 0.1}
-# 0.55 is 10% above 2/L = 0.5, 0.25 = 1/L; the others are rates these small nets train well at.
-CASE_EPOCHS = {"diverging-lr": 50, "good-lr": 50, "overfitting": 600, "exploding-rnn": 100, "dead-relu": 100}
+CASE_LR = {"diverging-lr": 0.55, "good-lr": 0.25, "overfitting": 0.03, "exploding-rnn": 0.01, "dead-relu": 0.1,
+           "low-lr": 0.01, "lr-decay": 0.1}
+# 0.55 is 10% above 2/L = 0.5, 0.25 = 1/L, 0.01 = 1/(25 L); the others are rates these small nets train well at.
+CASE_EPOCHS = {"diverging-lr": 50, "good-lr": 50, "overfitting": 600, "exploding-rnn": 100, "dead-relu": 100,
+               "low-lr": 50, "lr-decay": 100}
 # Adam needs ~600 epochs to fit the noise of 10 points; the others show their pattern well within 100.
 
 # Linear regression (diverging-lr, good-lr)
@@ -130,6 +152,14 @@ RELU_SAMPLES = 200
 RELU_INPUTS = 5
 NO_WARMUP_EPOCHS = 5  # the first epochs run at NO_WARMUP_FACTOR times the learning rate: a skipped warm-up
 NO_WARMUP_FACTOR = 10.0
+
+# lr-decay
+DECAY_FACTOR = 10.0  # run B divides the lr by this from half-way
+SGD_BATCH = 1  # single-example gradients: their noise does not vanish at the optimum
+MAX_SGD_EPOCHS = 1000  # 2 x 40 steps per epoch
+
+SLOW_RATIO = 2.0  # low-lr: a final loss over twice the optimum has not converged
+NOISY_SPREAD = 1.3  # lr-decay: late max / min over 1.3 reads as bouncing
 
 GROWTH_WINDOW = 10  # epochs over which loss_growth_per_epoch is averaged
 DIVERGED_RATIO = 10.0  # a final loss 10 times the first counts as diverging
@@ -168,6 +198,13 @@ class TrainingCurves:
     initial_dead_fraction: float | None
     final_dead_fraction: float | None
     mean_predictor_loss: float
+    optimum_loss: float | None
+    decay_epoch: int | None
+    decayed_train_loss: list | None
+    decayed_final_loss: float | None
+    late_loss_max: float | None
+    late_loss_min: float | None
+    decayed_late_loss_max: float | None
     pattern: str
     diagnosis: str
 
@@ -315,7 +352,53 @@ def _regression(rng, epochs, lr):
     design = np.hstack([X, np.ones((len(y), 1))])
     curvature = float(np.max(np.linalg.eigvalsh(design.T @ design / len(y))))
     return {"train_loss": losses, "grad_norm": norms, "curvature": curvature,
-            "mean_predictor_loss": 0.5 * float(np.var(y))}
+            "mean_predictor_loss": 0.5 * float(np.var(y)), "optimum_loss": optimum_loss(X, y)}
+
+
+def optimum_loss(X, y) -> float:
+    """The training loss at the least-squares solution: the floor gradient descent converges to."""
+    design = np.hstack([X, np.ones((len(y), 1))])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    r = design @ coef - y
+    return 0.5 * float(r @ r) / len(y)
+
+
+def _sgd_run(X, y, epochs, lr, decay_epoch, shuffle_seed):
+    """Batch-1 SGD, reshuffled each epoch; from ``decay_epoch`` on the lr is divided by DECAY_FACTOR.
+
+    Returns the full training loss and gradient norm before each epoch (index e: after e passes).
+    Both runs of lr-decay take the same ``shuffle_seed``, so they are identical until the decay.
+    """
+    rng = np.random.default_rng(shuffle_seed)
+    params = {"w": np.zeros(X.shape[1]), "b": np.array(0.0)}
+    losses, norms = [], []
+    for epoch in range(epochs + 1):
+        loss, grads = linear_loss_and_grads(params, X, y)
+        losses.append(loss)
+        norms.append(_norm(grads))
+        step = lr / DECAY_FACTOR if decay_epoch is not None and epoch >= decay_epoch else lr
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), SGD_BATCH):
+            rows = order[start:start + SGD_BATCH]
+            _, grads = linear_loss_and_grads(params, X[rows], y[rows])
+            params = {k: params[k] - step * grads[k] for k in params}
+    return losses, norms
+
+
+def _lr_decay(rng, epochs, lr):
+    X, y = make_regression(rng)
+    shuffle_seed = int(rng.integers(2**32))
+    decay_epoch = epochs // 2
+    losses, norms = _sgd_run(X, y, epochs, lr, None, shuffle_seed)
+    decayed, _ = _sgd_run(X, y, epochs, lr, decay_epoch, shuffle_seed)
+    design = np.hstack([X, np.ones((len(y), 1))])
+    curvature = float(np.max(np.linalg.eigvalsh(design.T @ design / len(y))))
+    late = losses[decay_epoch:]
+    return {"train_loss": losses, "grad_norm": norms, "curvature": curvature,
+            "mean_predictor_loss": 0.5 * float(np.var(y)), "optimum_loss": optimum_loss(X, y),
+            "decay_epoch": decay_epoch, "decayed_train_loss": [float(v) for v in decayed],
+            "decayed_final_loss": float(decayed[-1]), "late_loss_max": float(max(late)),
+            "late_loss_min": float(min(late)), "decayed_late_loss_max": float(max(decayed[decay_epoch + 1:]))}
 
 
 def _overfitting(rng, epochs, lr):
@@ -429,6 +512,23 @@ def _pattern_and_diagnosis(case: str, s: dict) -> tuple[str, str]:
                                  "the steepest direction. Lower the learning rate below 2/L.")
         return "converging", (f"The loss falls from {_sci(s['first_train_loss'])} to {_sci(s['final_train_loss'])} "
                               f"(the noise floor): {bound}.")
+    if case == "low-lr":
+        ratio = s["final_train_loss"] / s["optimum_loss"]
+        if ratio > SLOW_RATIO:
+            return "too slow", (f"The loss is still falling steadily after {s['epochs']} epochs, at "
+                                f"{_sci(s['final_train_loss'])}, {ratio:.3g} times the optimum "
+                                f"{_sci(s['optimum_loss'])}: lr {s['lr']:g} is far below 1/L = "
+                                f"{1 / s['curvature']:.3g}. Raise the learning rate.")
+        return "converging", (f"The loss reaches {_sci(s['final_train_loss'])}, within {SLOW_RATIO:g} times the "
+                              f"optimum {_sci(s['optimum_loss'])}.")
+    if case == "lr-decay":
+        spread = s["late_loss_max"] / s["late_loss_min"]
+        shape = "noisy plateau" if spread > NOISY_SPREAD else "settled"
+        return shape, (f"At a constant lr {s['lr']:g} the batch-1 SGD loss bounces between "
+                       f"{_sci(s['late_loss_min'])} and {_sci(s['late_loss_max'])} from epoch {s['decay_epoch']} on "
+                       f"(optimum {_sci(s['optimum_loss'])}): single-example gradients stay noisy at the optimum. "
+                       f"Dividing the lr by {DECAY_FACTOR:g} at epoch {s['decay_epoch']} settles it at "
+                       f"{_sci(s['decayed_final_loss'])}.")
     if case == "overfitting":
         if s["val_rise"] > 1.1 and s["best_epoch"] < s["epochs"]:
             return "overfitting", (f"Training loss keeps falling (to {_sci(s['final_train_loss'])}) while validation "
@@ -474,12 +574,16 @@ def compute(case: str = "overfitting", epochs: int = 0, lr: float = 0.0, clip_no
         raise DemoInputError(f"--case {case!r} is unknown; use one of {', '.join(CASE_LR)}")
     epochs = epochs or CASE_EPOCHS[case]
     lr = lr or CASE_LR[case]
+    if case == "lr-decay" and epochs > MAX_SGD_EPOCHS:
+        raise DemoInputError(f"--epochs {epochs} is too much work for lr-decay; use at most {MAX_SGD_EPOCHS}")
     if case == "exploding-rnn" and epochs > MAX_RNN_EPOCHS:
         raise DemoInputError(f"--epochs {epochs} is too much work for exploding-rnn; use at most {MAX_RNN_EPOCHS}")
     rng = np.random.default_rng(seed)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows to inf and nan: that is the data
-        if case in ("diverging-lr", "good-lr"):
+        if case in ("diverging-lr", "good-lr", "low-lr"):
             run = _regression(rng, epochs, lr)
+        elif case == "lr-decay":
+            run = _lr_decay(rng, epochs, lr)
         elif case == "overfitting":
             run = _overfitting(rng, epochs, lr)
         elif case == "exploding-rnn":
@@ -504,6 +608,8 @@ def compute(case: str = "overfitting", epochs: int = 0, lr: float = 0.0, clip_no
         "initial_dead_fraction": run["dead_fraction"][0] if "dead_fraction" in run else None,
         "final_dead_fraction": run["dead_fraction"][-1] if "dead_fraction" in run else None,
         "mean_predictor_loss": run["mean_predictor_loss"],
+        **{key: run.get(key) for key in ("optimum_loss", "decay_epoch", "decayed_train_loss", "decayed_final_loss",
+                                         "late_loss_max", "late_loss_min", "decayed_late_loss_max")},
     }
     if "val_loss" in run:
         val = run["val_loss"]
@@ -543,13 +649,21 @@ def figure(result: TrainingCurves):
         return Figure(title=f"Gradient reaching each hidden state (linear RNN, T={len(steps)})",
                       x_label="steps back from the loss", y_label="||dL/dh||", series=series,
                       log_y=_spans_decades([steps], 1.0), caption=result.diagnosis)
+    if result.case == "lr-decay":  # neutral names: which run was decayed is for the candidate to read
+        # from epoch 1: the loss at initialisation (3.4) would squeeze the bouncing into two rows
+        epochs = tuple(range(1, len(result.train_loss)))
+        return Figure(title=f"Training loss of two SGD runs (batch {SGD_BATCH})", x_label="epoch", y_label="train loss",
+                      series=(line("run A", result.train_loss[1:], epochs),
+                              line("run B", result.decayed_train_loss[1:], epochs)),
+                      log_y=True, caption=result.diagnosis)
     series = [line("train loss", result.train_loss)]
     if result.val_loss is not None:
         series.append(line("validation loss", result.val_loss))
     if result.dead_fraction is not None:  # in percent, so that it does not sit on the loss of 0.5 at 0.84
         series.append(line("dead units (%)", [100 * v for v in result.dead_fraction]))
     log_y = _spans_decades([s.y for s in series])
-    return Figure(title=f"{result.case}: training curves (lr {result.lr:g})", x_label="epoch",
+    # the title names no case: shown with a question, "overfitting" or "diverging-lr" would be the answer
+    return Figure(title=f"Training curves (lr {result.lr:g})", x_label="epoch",
                   y_label="loss" if result.dead_fraction is None else "loss; dead units (%)",
                   series=tuple(series), log_y=log_y, caption=result.diagnosis)
 
@@ -571,6 +685,11 @@ def render(result: TrainingCurves):
         rows.append(("growth per step back", f"{result.grad_growth_per_step:.4g}"))
         rows.append(("loss nan/inf from epoch", str(result.first_nonfinite_epoch)))
         rows.append((f"clipped at {result.clip_norm:g}: final loss", _sci(result.clipped_final_loss)))
+    if result.decay_epoch is not None:
+        rows.append((f"run A late min, max", f"{_sci(result.late_loss_min)}, {_sci(result.late_loss_max)}"))
+        rows.append((f"run B (lr / {DECAY_FACTOR:g} from {result.decay_epoch}) final", _sci(result.decayed_final_loss)))
+    if result.optimum_loss is not None:
+        rows.append(("least-squares optimum", _sci(result.optimum_loss)))
     if result.final_dead_fraction is not None:
         rows.append(("dead fraction start, end", f"{result.initial_dead_fraction:.2f}, {result.final_dead_fraction:.2f}"))
         rows.append(("mean predictor's loss", _sci(result.mean_predictor_loss)))

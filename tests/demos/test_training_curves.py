@@ -210,6 +210,60 @@ def test_a_small_learning_rate_keeps_the_units_alive():
     assert result.final_dead_fraction == result.initial_dead_fraction and result.pattern == "healthy units"
 
 
+def test_low_learning_rate(runs):
+    result = runs["low-lr"]
+    losses = np.array(result.train_loss)
+    assert result.lr == 0.01 and np.all(np.diff(losses) < 0)  # falling at every epoch ...
+    assert result.final_train_loss > 5 * result.optimum_loss  # ... and nowhere near the optimum
+    # still falling at the end: the last 10 epochs take off more than 5% of the loss
+    assert losses[-11] - losses[-1] > 0.05 * losses[-1]
+    # the same problem at 1/L gets to the optimum in the same epochs
+    assert runs["good-lr"].final_train_loss == pytest.approx(result.optimum_loss, rel=0.01)
+    assert result.pattern == "too slow"
+
+
+def test_optimum_loss_against_the_normal_equations():
+    X, y = demo.make_regression(np.random.default_rng(0))
+    design = np.hstack([X, np.ones((len(y), 1))])
+    coef = np.linalg.solve(design.T @ design, design.T @ y)
+    r = design @ coef - y
+    assert demo.optimum_loss(X, y) == pytest.approx(0.5 * float(r @ r) / len(y), rel=1e-12)
+
+
+def test_lr_decay(runs):
+    result = runs["lr-decay"]
+    a, b, decay = result.train_loss, result.decayed_train_loss, result.decay_epoch
+    assert decay == 50 and len(b) == len(a) == 101
+    assert a[:decay + 1] == b[:decay + 1]  # the same run until the decay takes effect
+    # run A keeps bouncing well above the optimum; run B settles next to it
+    assert result.late_loss_max > 2 * result.optimum_loss
+    assert result.late_loss_max / result.late_loss_min > 2
+    assert result.decayed_late_loss_max < 1.1 * result.optimum_loss
+    assert result.decayed_final_loss < 1.05 * result.optimum_loss
+    assert result.late_loss_max == max(a[decay:]) and result.late_loss_min == min(a[decay:])
+    assert result.pattern == "noisy plateau"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lr_decay_at_other_seeds(seed):
+    result = demo.compute(case="lr-decay", seed=seed)
+    assert result.late_loss_max > 2 * result.optimum_loss
+    assert result.decayed_late_loss_max < 1.1 * result.optimum_loss
+
+
+def test_sgd_steps_against_a_loop():
+    """One pass of batch-1 SGD equals updating on each example in the shuffled order by hand."""
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    losses, _ = demo._sgd_run(X, y, 1, 0.1, None, 11)
+    order = np.random.default_rng(11).permutation(5)
+    w, b = np.zeros(3), 0.0
+    for i in order:
+        r = X[i] @ w + b - y[i]
+        w, b = w - 0.1 * r * X[i], b - 0.1 * r
+    assert losses[1] == pytest.approx(0.5 * float(np.mean((X @ w + b - y) ** 2)), rel=1e-12)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_each_case_runs_fast_at_its_defaults(case):
     best = math.inf
@@ -234,6 +288,8 @@ def test_parameters_are_validated():
         registry.run_json(NAME, {"case": "diverging"})
     with pytest.raises(DemoInputError, match="too much work"):
         registry.run_json(NAME, {"case": "exploding-rnn", "epochs": 2000})
+    with pytest.raises(DemoInputError, match="too much work"):
+        registry.run_json(NAME, {"case": "lr-decay", "epochs": 1001})
     with pytest.raises(DemoInputError, match="out of range"):
         registry.run_json(NAME, {"lr": -1})
 
@@ -245,8 +301,11 @@ def test_figure_names_and_scales(runs):
         figure = demo.figure(result)
         assert isinstance(figure, Figure)
         names = [s.name for s in figure.series]
+        assert case not in figure.title  # shown with a question, the case's name would be the answer
         if case == "exploding-rnn":
             assert figure.log_y and figure.x_label == "steps back from the loss"
+        elif case == "lr-decay":
+            assert names == ["run A", "run B"] and figure.log_y and figure.series[0].x[0] == 1
         else:
             assert names[0] == "train loss" and figure.x_label == "epoch"
     assert demo.figure(runs["diverging-lr"]).log_y
