@@ -61,3 +61,21 @@ def test_every_erratum_has_a_misconception_question(questions):
     covered = {int(tag.split("-")[1]) for q in questions if "misconception" in q.tags
                for tag in q.tags if re.fullmatch(r"errata-\d+", tag)}
     assert items - covered == set(), f"errata items without a misconception question: {sorted(items - covered)}"
+
+
+def test_the_interview_kinds_are_there_in_number(questions):
+    """Worked examples, code reading, data reading and derivations: each new question is tagged with
+    its kind, and what the tag says is what its structure shows."""
+    from mlquiz.content.model import question_kinds
+
+    tagged = {kind: [q for q in questions if kind in q.tags and kind in question_kinds(q, set())]
+              for kind in ("worked-example", "code-reading", "data-reading", "derivation")}
+    counts = {kind: len(found) for kind, found in tagged.items()}
+    assert counts["worked-example"] >= 25 and counts["code-reading"] >= 20, counts
+    assert counts["data-reading"] >= 15 and counts["derivation"] >= 15, counts
+    assert sum(counts.values()) >= 90, counts
+    assert all(q.code is not None for q in tagged["code-reading"])
+    assert all(q.chart is not None for q in tagged["data-reading"])
+    assert all(q.type == "steps" for q in tagged["derivation"])
+    demo_runs = lambda q: [q.answer_from, *q.values.values(), *(s.answer_from for s in q.steps)]  # noqa: E731
+    assert all(any(ref is not None for ref in demo_runs(q)) for q in tagged["worked-example"])  # numbers proven

@@ -222,14 +222,17 @@ def question_kinds(question: Question, explicit_params: set[tuple[str, str]]) ->
     """What kind of interview question this is, read from its structure: a derivation has steps,
     code reading shows a snippet, data reading shows a chart, and a worked example runs a demo on
     numbers the question gives (a ``floats`` or ``matrix`` parameter, named in ``explicit_params``
-    as (demo, parameter)). A question tagged with a kind's name is that kind only: a worked example
-    laid out in steps is a worked example, not a derivation."""
-    tagged = tuple(kind for kind in KINDS if kind in question.tags)
+    as (demo, parameter)). A question tagged with a kind's name that its structure allows is that kind
+    only: a worked example laid out in steps is a worked example, not a derivation (and an older
+    question tagged "derivation" without steps is not counted as one)."""
+    refs = [question.answer_from, question.demo, *question.values.values(),
+            *(step.answer_from for step in question.steps)]
+    possible = {"worked-example": any(ref is not None for ref in refs), "code-reading": question.code is not None,
+                "data-reading": question.chart is not None, "derivation": bool(question.steps)}
+    tagged = tuple(kind for kind in KINDS if kind in question.tags and possible[kind])
     if tagged:
         return tagged
     kinds = []
-    refs = [question.answer_from, question.demo, *question.values.values(),
-            *(step.answer_from for step in question.steps)]
     if any(ref is not None and any((ref.demo, name) in explicit_params for name in ref.params) for ref in refs):
         kinds.append("worked-example")
     if question.code is not None:
