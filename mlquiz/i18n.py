@@ -129,6 +129,20 @@ def N_(message: str) -> str:
     return message
 
 
+# the words a question's header shows, in practice, show and the exports
+DIFFICULTY_NAMES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
+TYPE_NAMES = {"choice": N_("choice"), "multi": N_("multi"), "truefalse": N_("truefalse"), "numeric": N_("numeric"),
+              "text": N_("text"), "recall": N_("recall"), "steps": N_("steps")}
+
+
+def difficulty_name(difficulty: str) -> str:
+    return _(DIFFICULTY_NAMES[difficulty]) if difficulty in DIFFICULTY_NAMES else difficulty
+
+
+def type_name(kind: str) -> str:
+    return _(TYPE_NAMES[kind]) if kind in TYPE_NAMES else kind
+
+
 def read_po(text: str) -> dict:
     """A .po catalog as ``{msgid: msgstr}`` and ``{(msgid, msgid_plural): [msgstr[0], ...]}``.
 

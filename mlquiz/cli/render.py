@@ -9,20 +9,7 @@ from __future__ import annotations
 import json as jsonlib
 import sys
 
-from mlquiz.i18n import N_, _, ngettext
-
-# the words a question's header shows, translated where they are shown
-DIFFICULTY_NAMES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
-TYPE_NAMES = {"choice": N_("choice"), "multi": N_("multi"), "truefalse": N_("truefalse"), "numeric": N_("numeric"),
-              "text": N_("text"), "recall": N_("recall"), "steps": N_("steps")}
-
-
-def difficulty_name(difficulty: str) -> str:
-    return _(DIFFICULTY_NAMES[difficulty]) if difficulty in DIFFICULTY_NAMES else difficulty
-
-
-def type_name(kind: str) -> str:
-    return _(TYPE_NAMES[kind]) if kind in TYPE_NAMES else kind
+from mlquiz.i18n import _, difficulty_name, ngettext, type_name
 
 
 def console(stderr: bool = False):
