@@ -124,6 +124,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def label(message: str) -> str:
+    """``_(message)`` as a label before a value: ``answer: 42`` in English, ``答案：42`` in Chinese, where the
+    full-width colon carries its own space."""
+    text = _(message)
+    return text if text.endswith("\uff1a") else text + " "
+
+
 def N_(message: str) -> str:
     """Marks a string for the catalog where it is defined; ``_()`` translates it where it is shown."""
     return message
