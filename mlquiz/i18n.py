@@ -124,9 +124,30 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def label(message: str) -> str:
+    """``_(message)`` as a label before a value: ``answer: 42`` in English, ``答案：42`` in Chinese, where the
+    full-width colon carries its own space."""
+    text = _(message)
+    return text if text.endswith("\uff1a") else text + " "
+
+
 def N_(message: str) -> str:
     """Marks a string for the catalog where it is defined; ``_()`` translates it where it is shown."""
     return message
+
+
+# the words a question's header shows, in practice, show and the exports
+DIFFICULTY_NAMES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
+TYPE_NAMES = {"choice": N_("choice"), "multi": N_("multi"), "truefalse": N_("truefalse"), "numeric": N_("numeric"),
+              "text": N_("text"), "recall": N_("recall"), "steps": N_("steps")}
+
+
+def difficulty_name(difficulty: str) -> str:
+    return _(DIFFICULTY_NAMES[difficulty]) if difficulty in DIFFICULTY_NAMES else difficulty
+
+
+def type_name(kind: str) -> str:
+    return _(TYPE_NAMES[kind]) if kind in TYPE_NAMES else kind
 
 
 def read_po(text: str) -> dict:

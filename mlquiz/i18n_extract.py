@@ -1,6 +1,6 @@
 """The message catalog kept in step with the code: ``python -m mlquiz.i18n_extract``.
 
-Reads every ``_("...")``, ``N_("...")`` and ``ngettext("...", "...", n)`` in the package with ast,
+Reads every ``_("...")``, ``N_("...")``, ``label("...")`` and ``ngettext("...", "...", n)`` in the package with ast,
 writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
 as ``msgmerge`` would: translations kept, new messages added untranslated, messages the code no longer
 has dropped. ``--check`` changes nothing and exits 1 if a file is out of date (the tests run it).
@@ -41,7 +41,7 @@ def messages(root: Path = PACKAGE) -> dict:
                 continue
             args = node.args
             strings = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if node.func.id in ("_", "N_") and len(args) == 1 and len(strings) == 1:
+            if node.func.id in ("_", "N_", "label") and len(args) == 1 and len(strings) == 1:
                 key = strings[0]
             elif node.func.id == "ngettext" and len(args) == 3 and len(strings) == 2:
                 key = (strings[0], strings[1])

@@ -399,3 +399,51 @@ def test_chinese_startup_reads_no_numpy():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.stdout.split() == ["0", "False"], result.stdout + result.stderr
+
+
+# ----- 6. exports in Chinese
+def test_export_markdown_in_chinese(tmp_path):
+    out = tmp_path / "sheet.md"
+    result = invoke("export", "markdown", out, "--only", ZH_BANK, "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "已写入" in result.output and "来自 4 道题" in result.output
+    sheet = out.read_text(encoding="utf-8")
+    for text in ("# mlquiz 复习讲义", "共 4 道题。", "*简单 · 判断*", "**答案：** 对", "**答案：** 遗忘门",
+                 "LSTM 中哪个门决定从细胞状态中擦除什么？", "sigmoid 函数", "演示："):
+        assert text in sheet, text
+    assert "What" not in sheet and "Answer:" not in sheet
+
+
+def test_export_gift_in_chinese(tmp_path):
+    out = tmp_path / "quiz.txt"
+    assert invoke("export", "gift", out, "--only", ZH_BANK, "--lang", "zh").exit_code == 0
+    gift = out.read_text(encoding="utf-8")
+    assert "LSTM 中哪个门" in gift and "=遗忘门" in gift and "=忘记门" in gift and "=sigmoid 函数" in gift
+    assert "####遗忘门按元素乘以旧的细胞状态。" in gift
+
+
+def test_export_anki_in_chinese(tmp_path):
+    import sqlite3
+    import zipfile
+
+    out = tmp_path / "deck.apkg"
+    assert invoke("export", "anki", out, "--only", ZH_BANK, "--lang", "zh").exit_code == 0
+    with zipfile.ZipFile(out) as package:
+        (tmp_path / "c.anki2").write_bytes(package.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "c.anki2") as db:
+        fields = " ".join(row[0] for row in db.execute("select flds from notes"))
+    assert "LSTM 中哪个门" in fields and "遗忘门按元素乘以旧的细胞状态" in fields and "对" in fields
+
+
+def test_an_export_says_which_questions_stay_in_english(tmp_path):
+    result = invoke("export", "markdown", tmp_path / "s.md", "--only", PARTIAL, "--lang", "zh")
+    assert result.exit_code == 0 and "2 道题中有 1 道还没有 zh 版本，以英文导出" in result.output
+    sheet = (tmp_path / "s.md").read_text(encoding="utf-8")
+    assert "输入很大时 sigmoid 会饱和" in sheet and "Tanh is zero-centred." in sheet
+
+
+def test_export_html_in_chinese(tmp_path):
+    out = tmp_path / "sheet.html"
+    assert invoke("export", "html", out, "--only", ZH_BANK, "--lang", "zh").exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page and "mlquiz 复习讲义" in page and "答案：" in page

@@ -9,20 +9,7 @@ from __future__ import annotations
 import json as jsonlib
 import sys
 
-from mlquiz.i18n import N_, _, ngettext
-
-# the words a question's header shows, translated where they are shown
-DIFFICULTY_NAMES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
-TYPE_NAMES = {"choice": N_("choice"), "multi": N_("multi"), "truefalse": N_("truefalse"), "numeric": N_("numeric"),
-              "text": N_("text"), "recall": N_("recall"), "steps": N_("steps")}
-
-
-def difficulty_name(difficulty: str) -> str:
-    return _(DIFFICULTY_NAMES[difficulty]) if difficulty in DIFFICULTY_NAMES else difficulty
-
-
-def type_name(kind: str) -> str:
-    return _(TYPE_NAMES[kind]) if kind in TYPE_NAMES else kind
+from mlquiz.i18n import _, difficulty_name, label, ngettext, type_name
 
 
 def console(stderr: bool = False):
@@ -43,7 +30,7 @@ def print_error(exc: Exception | str) -> None:
     problems = getattr(exc, "problems", None)
     lines = [str(p) for p in problems] if problems else [str(exc)]
     for line in lines:
-        err.print(f"[bold red]{_('error:')}[/] {escape(line)}", soft_wrap=True)
+        err.print(f"[bold red]{label('error:')}[/]{escape(line)}", soft_wrap=True)
 
 
 def print_problems(problems, *, heading: str, style: str = "yellow") -> None:
@@ -135,12 +122,12 @@ def verify_report(report, as_json: bool) -> None:
     out = console()
     out.print(table)
     if report.ok:
-        out.print(f"[green]{_('ok')}[/]: " + ngettext(
+        out.print(f"[green]{label('ok:')}[/]" + ngettext(
             "{count} bank file, every demo-backed number recomputed",
             "{count} bank files, every demo-backed number recomputed", len(report.summaries)).format(
             count=len(report.summaries)))
     else:
-        out.print(f"[red]{_('failed')}[/]: " + ngettext("{count} problem", "{count} problems",
+        out.print(f"[red]{label('failed:')}[/]" + ngettext("{count} problem", "{count} problems",
                                                          len(report.problems)).format(count=len(report.problems)))
 
 
@@ -268,8 +255,9 @@ class TerminalUI:
         total = summary.reviews + summary.new
         parts = [ngettext("{count} review due", "{count} reviews due", summary.reviews).format(count=summary.reviews),
                  _("{count} new").format(count=summary.new)]
-        line = (f"[bold]{ngettext('{count} question', '{count} questions', total).format(count=total)}[/]: "
-                + _(", ").join(parts))
+        line = _("{questions}: {plan}").format(
+            questions=f"[bold]{ngettext('{count} question', '{count} questions', total).format(count=total)}[/]",
+            plan=_(", ").join(parts))
         if options.exam:
             line += " · " + _("exam: no feedback until the report")
         self.out.print(line)
@@ -297,7 +285,7 @@ class TerminalUI:
                 options.add_row(f"[bold]{LETTERS[i]})[/]", escape(option))
             parts += ["", options]
         if q.type == "numeric" and item.unit:
-            parts += ["", f"[dim]{_('unit:')} {escape(item.unit)}[/]"]
+            parts += ["", f"[dim]{label('unit:')}{escape(item.unit)}[/]"]
         body = Group(*parts) if len(parts) > 1 else parts[0]
         mark = "" if review is None else (f" · [yellow]{_('review')}[/]" if review else f" · [green]{_('new')}[/]")
         title = f"{number}/{total}{mark} · {escape(q.topic)} · {difficulty_name(q.difficulty)} · {type_name(q.type)}"
@@ -387,7 +375,7 @@ class TerminalUI:
         from mlquiz.safetext import terminal as escape
 
         if item.hint:
-            self.out.print(f"[magenta]{_('hint:')}[/] {escape(item.hint)} "
+            self.out.print(f"[magenta]{label('hint:')}[/]{escape(item.hint)} "
                            f"[dim]{_('(a right answer now counts as hard)')}[/]")
         else:
             self.out.print(f"[dim]{_('no hint for this one')}[/]")
@@ -395,7 +383,7 @@ class TerminalUI:
     def reveal(self, item) -> None:
         from mlquiz.safetext import terminal as escape
 
-        self.out.print(f"[bold]{_('answer:')}[/] {escape(item.answer_text)}")
+        self.out.print(f"[bold]{label('answer:')}[/]{escape(item.answer_text)}")
         if not self.exam:
             self._explain(item)
             self._after = (False, item.question.proof is not None)
@@ -420,9 +408,9 @@ class TerminalUI:
             self.out.print(f"[bold red]{_('✗ wrong')}[/]  " + _("you said {given}; the answer is {answer}").format(
                 given=escape(shown_given(item, verdict)), answer=f"[bold]{escape(shown_answer(item))}[/]") + within)
         order = list(item.options)
-        marks = [f"[red]{_('missed:')}[/] {escape(f'{LETTERS[order.index(m)]}) {m}')}" for m in verdict.missed
+        marks = [f"[red]{label('missed:')}[/]{escape(f'{LETTERS[order.index(m)]}) {m}')}" for m in verdict.missed
                  if m in order]
-        marks += [f"[red]{_('not right:')}[/] {escape(f'{LETTERS[order.index(e)]}) {e}')}" for e in verdict.extra
+        marks += [f"[red]{label('not right:')}[/]{escape(f'{LETTERS[order.index(e)]}) {e}')}" for e in verdict.extra
                   if e in order]
         if marks:
             self.out.print("  " + " · ".join(marks))
@@ -448,7 +436,7 @@ class TerminalUI:
         if command:
             value = f"  → {escape(shown)}" if shown else ""
             keys = "" if "/" in item.id else f"  [dim]{_('(d runs it)')}[/]"  # a step: d waits for the derivation
-            self.out.print(f"[dim]{_('see why:')}[/] [cyan]{escape(command)}[/]{value}{keys}")
+            self.out.print(f"[dim]{label('see why:')}[/][cyan]{escape(command)}[/]{value}{keys}")
 
     def run_demo(self, item) -> None:
         """The question's "see why" demo, run here with its parameters; the session goes on after it."""
@@ -470,7 +458,7 @@ class TerminalUI:
 
     def overruled(self, item, correct: bool) -> None:
         verdict = _("{id} now counts as right") if correct else _("{id} now counts as wrong")
-        self.out.print(f"[yellow]{_('overruled:')}[/] {verdict.format(id=item.id)}")
+        self.out.print(f"[yellow]{label('overruled:')}[/]{verdict.format(id=item.id)}")
 
     def wait_for_end(self, session) -> None:
         """After the last question, one more prompt so the last grading can be overruled or its demo run."""
@@ -520,7 +508,7 @@ def practice_summary(summary, exam: bool) -> None:
         for number, answer in enumerate(summary.reviewed, 1):
             if answer.verdict and not answer.verdict.correct:
                 text, _more = first_paragraph(answer.item.explanation)
-                demo = f"\n  [dim]{_('see why:')}[/] [cyan]{escape(answer.item.proof_command)}[/]" \
+                demo = f"\n  [dim]{label('see why:')}[/][cyan]{escape(answer.item.proof_command)}[/]" \
                     if answer.item.proof_command else ""
                 out.print(f"[bold]{number}.[/] {escape(text)}{demo}")
     table = Table(title=_("session summary"))
@@ -584,16 +572,16 @@ def question_card(record: dict, as_json: bool) -> None:
         for i, option in enumerate(variant["options"]):
             out.print(f"  {LETTERS[i]}) {escape(option)}")
         within = f" ({variant['tolerance_text']})" if variant["tolerance_text"] else ""
-        out.print(f"[bold]{_('answer:')}[/] {escape(variant['answer_text'])}{within}")
+        out.print(f"[bold]{label('answer:')}[/]{escape(variant['answer_text'])}{within}")
         if variant["accept"]:
-            out.print(f"[dim]{_('also accepted:')}[/] {escape('; '.join(variant['accept']))}")
+            out.print(f"[dim]{label('also accepted:')}[/]{escape('; '.join(variant['accept']))}")
         if variant is variants[0]:
             if variant["hint"]:
-                out.print(f"[magenta]{_('hint:')}[/] {escape(variant['hint'])}")
+                out.print(f"[magenta]{label('hint:')}[/]{escape(variant['hint'])}")
             out.print(escape(variant["explanation"]))
         if variant["demo"]:
             value = f"  → {escape(variant['demo']['value'])}" if variant["demo"]["value"] else ""
-            out.print(f"[dim]{_('see why:')}[/] [cyan]{escape(variant['demo']['command'])}[/]{value}")
+            out.print(f"[dim]{label('see why:')}[/][cyan]{escape(variant['demo']['command'])}[/]{value}")
     if len(variants) > 3:
         out.print("[dim]… " + _("{count} more variants:").format(count=len(variants) - 3)
                   + f" mlquiz show {record['id']} --json[/]")
@@ -605,7 +593,7 @@ def question_card(record: dict, as_json: bool) -> None:
                      for r in history["reviews"])
     first = datetime_local(history["reviews"][0]["reviewed_at"])
     due = datetime_local(history["due"]) if history["due"] else "-"
-    out.print(f"\n[bold]{_('your history:')}[/] " + _("{count} answers since {first}: {marks}; next due {due}").format(
+    out.print(f"\n[bold]{label('your history:')}[/]" + _("{count} answers since {first}: {marks}; next due {due}").format(
         count=len(history["reviews"]), first=first, marks=marks, due=due))
 
 
@@ -628,7 +616,8 @@ def search_results(found: dict, as_json: bool) -> None:
         return
     title = ngettext("{count} question", "{count} questions", found["count"]).format(count=found["count"])
     if found["query"]:
-        title += " " + _("matching {query}").format(query=repr(found["query"]))
+        title = ngettext("{count} question matching {query}", "{count} questions matching {query}",
+                         found["count"]).format(count=found["count"], query=repr(found["query"]))
     table = Table(title=title, caption=_("mlquiz show ID for one in full"), caption_justify="left")
     table.add_column("id", style="cyan", overflow="fold")
     table.add_column(_("topic"))

@@ -49,8 +49,9 @@ def select_banks(loaded, wanted):
     return Catalog(banks, loaded.problems)
 
 
-def export_items(catalog, *, topics=(), variants: int = 1):
-    """(bank, items) pairs for the catalog's banks, filtered by topic, with ``variants`` per question."""
+def export_items(catalog, *, topics=(), variants: int = 1, lang: str = "en"):
+    """(bank, items) pairs for the catalog's banks, filtered by topic, with ``variants`` per question,
+    in ``lang`` where a question has it (else in English)."""
     from mlquiz.content.items import make_item, shuffled, stable_rng
 
     from mlquiz.content.filters import resolve
@@ -58,7 +59,7 @@ def export_items(catalog, *, topics=(), variants: int = 1):
     topics = resolve(topics, {q.topic for q in catalog.questions}, "topic", "--topic")
     result = []
     for bank in catalog.banks:
-        items = [make_item(q, v) for q in bank.questions if not topics or q.topic in topics
+        items = [make_item(q, v, lang) for q in bank.questions if not topics or q.topic in topics
                  for v in range(min(variants, q.variant_count))]
         items = [shuffled(item, stable_rng(item)) for item in items]  # same order in every export
         if items:
@@ -68,8 +69,24 @@ def export_items(catalog, *, topics=(), variants: int = 1):
     return result
 
 
+def untranslated(items, lang: str) -> list[str]:
+    """A note on the questions exported in English because they have no ``lang`` text."""
+    from mlquiz.content.model import question_languages
+    from mlquiz.i18n import ngettext
+
+    if lang == "en":
+        return []
+    questions = {item.id: item.question for item in items}
+    missing = sum(1 for q in questions.values() if lang not in question_languages(q))
+    if not missing:
+        return []
+    return [ngettext("{missing} of {total} question has no {lang} text yet and is in English",
+                     "{missing} of {total} questions have no {lang} text yet and are in English", missing).format(
+        missing=missing, total=len(questions), lang=lang)]
+
+
 def export(fmt: str, out: Path, *, extra_banks=(), only=(), topics=(), variants: int = 1, deck_by: str = "bank",
-           warn=None) -> ExportResult:
+           warn=None, lang: str = "en") -> ExportResult:
     """Export every loaded bank (the shipped ones and ``extra_banks``, as ``--bank`` means everywhere),
     or only those ``only`` names (bank ids, or files and folders, which are loaded too)."""
     from mlquiz.content import catalog
@@ -84,7 +101,7 @@ def export(fmt: str, out: Path, *, extra_banks=(), only=(), topics=(), variants:
     loaded = select_banks(catalog.load_with_only([Path(b) for b in extra_banks], only), only)
     if loaded.problems and warn:
         warn(loaded.problems)
-    groups = export_items(loaded, topics=tuple(topics), variants=variants)
+    groups = export_items(loaded, topics=tuple(topics), variants=variants, lang=lang)
     if out.parent and not out.parent.exists():
         raise MlquizError(_("{path}: no such folder; create it first").format(path=out.parent))
     notes: list[str] = []
@@ -104,7 +121,8 @@ def export(fmt: str, out: Path, *, extra_banks=(), only=(), topics=(), variants:
     if fmt == "html":
         from mlquiz.export.html import write_html
 
-        figures = write_html(groups, out)
+        figures = write_html(groups, out, lang)
     items = [item for _, group in groups for item in group]
+    notes += untranslated(items, lang)
     return ExportResult(out, len({i.id for i in items}), len(items),
                         len({p.file for p in loaded.problems}), figures, tuple(notes))

@@ -29,12 +29,15 @@ def note_guid(question_id: str, variant: int) -> str:
 
 
 def note_fields(item) -> list[str]:
+    from mlquiz.export.markdown import answer_text
+    from mlquiz.i18n import _
+
     prompt = _html(item.prompt) + shown_with_html(item)
-    answer = _html(item.answer_text)
+    answer = _html(answer_text(item))
     if item.steps:
-        prompt += "".join(f'<div class="step"><b>Step {n}.</b> {_html(step.prompt)}{_options(step)}</div>'
-                          for n, step in enumerate(item.steps, 1))
-        answer = "<br>".join(f"{n}. {_html(step.answer_text)} — {_html(step.explanation)}"
+        prompt += "".join(f'<div class="step"><b>{_html(_("Step {number}.").format(number=n))}</b> '
+                          f'{_html(step.prompt)}{_options(step)}</div>' for n, step in enumerate(item.steps, 1))
+        answer = "<br>".join(f"{n}. {_html(answer_text(step))} — {_html(step.explanation)}"
                              for n, step in enumerate(item.steps, 1))
     else:
         prompt += _options(item)

@@ -28,7 +28,10 @@ def question_gift(item, *, title: str | None = None, context: str = "") -> str:
     q = item.question
     if item.steps:
         count = len(item.steps)
-        return "\n\n".join(question_gift(step, title=f"{q.id} step {n} of {count}", context=item.prompt + "\n\n"
+        from mlquiz.i18n import _
+
+        return "\n\n".join(question_gift(step, title=_("{id} step {number} of {count}").format(
+                                               id=q.id, number=n, count=count), context=item.prompt + "\n\n"
                                            + (_html_parts(item) if _shows(item) else ""))
                              for n, step in enumerate(item.steps, 1))
     title = title or f"{q.id}" + (f" v{item.variant + 1}" if q.vary else "")
@@ -88,7 +91,10 @@ def write_gift(groups, out) -> list[str]:
     derivations = [item for _, items in groups for item in items if item.steps]
     if not derivations:
         return []
+    from mlquiz.i18n import ngettext
+
     steps = sum(len(item.steps) for item in derivations)
-    plural = "s" if len(derivations) > 1 else ""
-    return [f"{len(derivations)} derivation{plural} written as {steps} separate questions, one per step "
-            "(GIFT has no multi-step question)"]
+    return [ngettext("{count} derivation written as {steps} separate questions, one per step (GIFT has no "
+                     "multi-step question)",
+                     "{count} derivations written as {steps} separate questions, one per step (GIFT has no "
+                     "multi-step question)", len(derivations)).format(count=len(derivations), steps=steps)]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from html import escape
 
 from mlquiz.content.items import LETTERS
+from mlquiz.export.markdown import answer_text
+from mlquiz.i18n import _, difficulty_name, type_name
 
 CSS = """
 :root { color-scheme: light; }
@@ -38,7 +40,7 @@ ol.steps > li { margin-bottom: .6rem; }
 """
 
 
-def write_html(groups, out) -> int:
+def write_html(groups, out, lang: str = "en") -> int:
     """Write the sheet; returns how many figures it draws."""
     by_topic: dict[str, list] = {}
     for _bank, items in groups:
@@ -52,11 +54,13 @@ def write_html(groups, out) -> int:
         body.append("</section>")
     count = sum(len(v) for v in by_topic.values())
     nav = " ".join(f'<a href="#topic-{escape(t)}">{escape(t)} ({len(v)})</a>' for t, v in sorted(by_topic.items()))
-    page = (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+    title = escape(_("mlquiz study sheet"))
+    intro = escape(_("{count} questions, {figures} figures. Every number is computed by the demo named with it; "
+                     "run the command to see why.").format(count=count, figures=len(figures)))
+    page = (f'<!doctype html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>mlquiz study sheet</title><style>{CSS}</style></head><body>"
-            f"<header><h1>mlquiz study sheet</h1><p>{count} questions, {len(figures)} figures. Every number "
-            f"is computed by the demo named with it; run the command to see why.</p><nav>{nav}</nav></header>"
+            f"<title>{title}</title><style>{CSS}</style></head><body>"
+            f"<header><h1>{title}</h1><p>{intro}</p><nav>{nav}</nav></header>"
             f"<main>{''.join(body)}</main></body></html>\n")
     out.write_text(page, encoding="utf-8")
     return len(figures)
@@ -64,10 +68,10 @@ def write_html(groups, out) -> int:
 
 def _article(item, figures: dict) -> str:
     q = item.question
-    variant = f" (variant {item.variant + 1})" if q.vary else ""
+    variant = " " + _("(variant {number})").format(number=item.variant + 1) if q.vary else ""
     anchor = f"q-{q.id}-{item.variant + 1}"
     parts = [f'<article id="{escape(anchor)}"><h3>{escape(q.id)}{escape(variant)}</h3>',
-             f'<div class="meta">{escape(q.difficulty)} · {escape(q.type)}</div>',
+             f'<div class="meta">{escape(difficulty_name(q.difficulty))} · {escape(type_name(q.type))}</div>',
              f'<div class="prompt">{escape(item.prompt)}</div>']
     if item.code:
         parts.append(f'<pre class="code"><code>{escape(item.code)}</code></pre>')
@@ -78,15 +82,16 @@ def _article(item, figures: dict) -> str:
     if item.steps:
         parts.append('<ol class="steps">' + "".join(
             f'<li><div class="prompt">{escape(step.prompt)}</div>{_options(step)}'
-            f'<p><span class="answer">Answer:</span> {escape(step.answer_text)}{_unit(step)} — '
+            f'<p><span class="answer">{escape(_("Answer:"))}</span> {escape(answer_text(step))}{_unit(step)} — '
             f'{escape(step.explanation)}</p></li>' for step in item.steps) + "</ol>")
     else:
         parts.append(_options(item))
-        parts.append(f'<p><span class="answer">Answer:</span> {escape(item.answer_text)}{_unit(item)}</p>')
+        parts.append(f'<p><span class="answer">{escape(_("Answer:"))}</span> {escape(answer_text(item))}'
+                     f'{_unit(item)}</p>')
     parts.append(f'<p class="explanation">{escape(item.explanation)}</p>')
     if item.proof_command:
         value = f" → <code>{escape(item.proof_value)}</code>" if item.proof_value else ""
-        parts.append(f"<p>Demo: <code>{escape(item.proof_command)}</code>{value}</p>")
+        parts.append(f"<p>{escape(_('Demo:'))} <code>{escape(item.proof_command)}</code>{value}</p>")
         parts.append(_figure(item, figures))
     parts.append("</article>")
     return "".join(parts)
@@ -115,8 +120,10 @@ def _figure(item, figures: dict) -> str:
     values = spec.resolve(resolve_params(proof, item.variables))
     run = (spec.name, tuple(sorted((k, repr(v)) for k, v in values.items())))
     if run in figures:
-        return f'<p class="meta">Figure: <a href="#{figures[run]}">the same demo run, drawn above</a></p>'
+        return (f'<p class="meta">{escape(_("Figure:"))} <a href="#{figures[run]}">'
+                f'{escape(_("the same demo run, drawn above"))}</a></p>')
     figures[run] = f"fig-{len(figures) + 1}"
     figure = registry.figure(spec, registry.run(spec.name, values))
-    caption = escape(figure.caption + " " if figure.caption else "") + f"Made by <code>{escape(spec.command(values))}</code>."
+    caption = escape(figure.caption + " " if figure.caption else "") + escape(_("Made by {command}.")).format(
+        command=f"<code>{escape(spec.command(values))}</code>")
     return (f'<figure id="{figures[run]}">{figure_svg(figure)}<figcaption>{caption}</figcaption></figure>')

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from mlquiz.content.items import LETTERS
+from mlquiz.i18n import _, difficulty_name, type_name
 
 _INLINE = re.compile(r"([\\`*_\[\]<>&#|~])")  # emphasis, code, links, raw HTML, entities, headings, tables
 _LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+[.)])", re.M)  # a list item or a heading underline
@@ -23,28 +24,36 @@ def write_markdown(groups, out) -> None:
     for _bank, items in groups:
         for item in items:
             by_topic.setdefault(item.question.topic, []).append(item)
-    lines = ["# mlquiz study sheet", "",
-             f"{sum(len(v) for v in by_topic.values())} questions. Every number below is computed by the demo "
-             "named with it; run the command to see why.", ""]
+    lines = ["# " + _("mlquiz study sheet"), "",
+             _("{count} questions. Every number below is computed by the demo named with it; run the command to "
+               "see why.").format(count=sum(len(v) for v in by_topic.values())), ""]
     for topic, items in sorted(by_topic.items()):
         lines += [f"## {topic}", ""]
         for item in items:
             q = item.question
-            variant = f" (variant {item.variant + 1})" if q.vary else ""
-            lines += [f"### {q.id}{variant}", "", f"*{q.difficulty} · {q.type}*", "", md(item.prompt), ""]
+            variant = " " + _("(variant {number})").format(number=item.variant + 1) if q.vary else ""
+            lines += [f"### {q.id}{variant}", "", f"*{difficulty_name(q.difficulty)} · {type_name(q.type)}*", "",
+                      md(item.prompt), ""]
             lines += _shown_with(item)
             if item.steps:
                 for n, step in enumerate(item.steps, 1):
-                    lines += [f"**Step {n}.** {md(step.prompt)}", ""] + _options(step)
-                    lines += [f"*Answer:* {md(step.answer_text)}{_unit(step)} — {md(step.explanation)}", ""]
+                    lines += [f"**{_('Step {number}.').format(number=n)}** {md(step.prompt)}", ""] + _options(step)
+                    lines += [f"*{_('Answer:')}* {md(answer_text(step))}{_unit(step)} — {md(step.explanation)}", ""]
             else:
                 lines += _options(item)
-                lines += [f"**Answer:** {md(item.answer_text)}{_unit(item)}", ""]
+                lines += [f"**{_('Answer:')}** {md(answer_text(item))}{_unit(item)}", ""]
             lines += [md(item.explanation), ""]
             if item.proof_command:
                 value = f" → `{item.proof_value}`" if item.proof_value else ""
-                lines += [f"Demo: `{item.proof_command}`{value}", ""]
+                lines += [f"{_('Demo:')} `{item.proof_command}`{value}", ""]
     out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def answer_text(item) -> str:
+    """The answer as written in the sheet's language: a true/false answer in words."""
+    if item.question.type == "truefalse":
+        return _("true") if item.answer else _("false")
+    return item.answer_text
 
 
 def _options(item) -> list[str]:
