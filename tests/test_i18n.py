@@ -95,6 +95,21 @@ def test_lang_tlh_in_a_real_process_is_one_line_and_exit_1():
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("args", [("--lang", "tlh", "practice", "--no-save"), ("--lang", "klingon", "list")])
+def test_lang_before_the_command_is_checked_in_one_line_too(args):
+    result = run(*args)
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.strip().count("\n") == 0 and "available: en (English), zh" in result.stderr
+
+
+def test_lang_before_the_command_sets_the_language_and_the_command_flag_wins(tmp_path):
+    home = {"MLQUIZ_HOME": str(tmp_path)}
+    zh = run("--lang", "zh", "list", "--bank", ZH_BANK, env=home)
+    assert zh.returncode == 0 and "题库" in zh.stdout
+    en = run("--lang", "zh", "list", "--lang", "en", "--bank", ZH_BANK, env=home)
+    assert en.returncode == 0 and "题库" not in en.stdout
+
+
 # ----- 4. bank languages
 def test_list_shows_languages_and_the_share_translated():
     result = invoke("list", "--json", "--bank", ZH_BANK, "--bank", PARTIAL)
