@@ -100,9 +100,12 @@ def outdated(write: bool) -> list[str]:
     for lang in i18n.available()[1:]:
         path = Path(i18n.catalog_path(lang))
         wanted[path] = render(found, lang, i18n.read_po(path.read_text(encoding="utf-8")))
+    def content(text: str) -> list[str]:  # where a message is used moves with every edit; what it says matters
+        return [line for line in text.splitlines() if not line.startswith("#:")]
+
     stale = []
     for path, text in wanted.items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
+        if not path.exists() or content(path.read_text(encoding="utf-8")) != content(text):
             stale.append(str(path))
             if write:
                 path.write_text(text, encoding="utf-8")

@@ -337,7 +337,7 @@ def wait_for_reviews(path: Path, count: int, process, timeout: float = 30) -> in
 def test_printf_piped_into_a_real_session():
     # "1" is a valid answer to every type (recall: again; true/false: true; choice and multi: option a;
     # numeric: one; text: "1"), so this holds whatever questions seed 1 picks from the shipped banks
-    answers = r"1\n" * 5 + r"\n"
+    answers = r"1\n" * 60 + r"\n"  # a derivation takes one line per step
     pipeline = f"printf {shlex.quote(answers)} | {shlex.quote(sys.executable)} -m mlquiz practice --count 5 --seed 1"
     result = subprocess.run(pipeline, shell=True, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -22,8 +22,10 @@ SHOW = {"schema": STR, "id": STR, "bank": STR, "file": STR, "line": INT, "topic"
         "difficulty": STR, "type": STR, "source": (STR, NONE), "variants": LIST}
 VARIANT = {"variant": INT, "variables": DICT, "prompt": STR, "options": LIST, "answer": (STR, LIST, BOOL, NUM),
            "answer_text": STR, "accept": LIST, "tolerance": (DICT, NONE), "tolerance_text": (STR, NONE),
-           "unit": (STR, NONE), "hint": (STR, NONE), "explanation": STR, "demo": (DICT, NONE)}
-ANSWER = {"choice": STR, "multi": LIST, "truefalse": BOOL, "numeric": NUM, "text": STR, "recall": STR}
+           "unit": (STR, NONE), "hint": (STR, NONE), "explanation": STR, "demo": (DICT, NONE),
+           "code": (STR, NONE), "chart": (DICT, NONE), "steps": LIST}
+ANSWER = {"choice": STR, "multi": LIST, "truefalse": BOOL, "numeric": NUM, "text": STR, "recall": STR,
+          "steps": LIST}
 HISTORY = {"reviews": LIST, "due": (STR, NONE), "last_right": (BOOL, NONE)}
 REVIEW = {"reviewed_at": STR, "variant": INT, "rating": INT, "correct": (BOOL, NONE), "response": STR,
           "overruled": BOOL}
@@ -77,6 +79,14 @@ def test_show_schema_holds_for_every_shipped_question(shipped):
             if variant["demo"]:
                 assert set(variant["demo"]) == {"name", "params", "key", "command", "value"}
                 assert variant["demo"]["command"].startswith("mlquiz demo ")
+            assert (variant["code"] is not None) == (question.code is not None)
+            assert (variant["chart"] is not None) == (question.chart is not None)
+            assert len(variant["steps"]) == len(question.steps)
+            for step, record in zip(question.steps, variant["steps"]):
+                check(record, VARIANT)
+                assert isinstance(record["answer"], ANSWER[step.type]) and record["steps"] == [], question.id
+            if question.type == "steps":
+                assert variant["answer"] == [step["answer"] for step in variant["steps"]]
 
 
 def test_search_schema_holds_for_every_shipped_question(shipped):

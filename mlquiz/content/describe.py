@@ -54,6 +54,10 @@ def variant_record(item: Item) -> dict:
         "demo": None if proof is None else {"name": proof.demo, "params": resolve_params(proof, item.variables),
                                            "key": proof.key, "command": item.proof_command,
                                            "value": item.proof_value},
+        "code": item.code,
+        "chart": None if item.question.chart is None else {
+            "demo": item.question.chart.demo, "params": resolve_params(item.question.chart, item.variables)},
+        "steps": [variant_record(step) for step in item.steps],
     }
 
 

@@ -78,7 +78,9 @@ def _article(item, figures: dict) -> str:
     if item.figure is not None:
         from mlquiz.demokit.svg import figure_svg
 
-        parts.append(f'<figure class="data">{figure_svg(item.figure)}</figure>')
+        # the data a question asks about: counted with the demos' figures, never shared between questions
+        figure_id = figures[("data", anchor)] = f"fig-{len(figures) + 1}"
+        parts.append(f'<figure class="data" id="{figure_id}">{figure_svg(item.figure)}</figure>')
     if item.steps:
         parts.append('<ol class="steps">' + "".join(
             f'<li><div class="prompt">{escape(step.prompt)}</div>{_options(step)}'

@@ -159,9 +159,9 @@ class Store:
         file can be lost with it). quick_check reads every page once: milliseconds for years of answers."""
         problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
         if problem != "ok":
-            raise StoreError(f"{self.path}: the progress database is damaged ({' '.join(str(problem).split())[:120]}); "
-                             "it has been left untouched: keep a copy, try `sqlite3 FILE .recover`, or move it aside "
-                             "to start fresh")
+            raise StoreError(_("{where}: the progress database is damaged ({reason}); it has been left untouched: "
+                               "keep a copy, try `sqlite3 FILE .recover`, or move it aside to start fresh").format(
+                where=self.path, reason=" ".join(str(problem).split())[:120]))
 
     def _check_writable(self, db: sqlite3.Connection) -> None:
         """A write that is rolled back: a read-only file is found before the first question, not at the
