@@ -38,7 +38,7 @@ def pattern(form: str) -> re.Pattern:
 # what reads as a term but is not one: code (`x`, nn.BatchNorm2d(momentum=0.1), stride=2), a demo's name
 # ("the batchnorm demo", mlquiz demo conv-output-size) and a number format's precision
 NOT_PROSE = re.compile(r"`[^`]*`|\b[\w.]+\([^()]*\)|\b\w+=\S*|\bmlquiz demo [\w-]+|\b[\w-]+ demos?\b"
-                       r"|\b(?:numerical|floating[- ]point|float(?:16|32|64)?|machine|double|single|half|arithmetic)"
+                       r"|\b(?:numerical|floating[- ]point|float(?:16|32|64)?|machine|double|single|half|arithmetic|mixed|finite)"
                        r"[- ]precision\b", re.IGNORECASE)
 
 
