@@ -224,9 +224,11 @@ def _snippet(ref) -> str | None:
     return registry.get_demo(ref.demo).snippets[ref.snippet]
 def tolerance_text(tolerance: Tolerance) -> str:
     """How close a numeric answer must be, in words: ``within 1%``, ``within ±0.05``, ``exact``."""
+    from mlquiz.i18n import _
+
     parts = []
     if tolerance.rel:
-        parts.append(f"within {format_number(tolerance.rel * 100)}%")
+        parts.append(_("within {percent}%").format(percent=format_number(tolerance.rel * 100)))
     if tolerance.abs:
-        parts.append(f"within ±{format_number(tolerance.abs)}")
-    return " or ".join(parts) if parts else "exact"
+        parts.append(_("within ±{amount}").format(amount=format_number(tolerance.abs)))
+    return _(" or ").join(parts) if parts else _("exact")
