@@ -663,7 +663,10 @@ def figure(result: TrainingCurves):
         series.append(line("dead units (%)", [100 * v for v in result.dead_fraction]))
     log_y = _spans_decades([s.y for s in series])
     # the title names no case: shown with a question, "overfitting" or "diverging-lr" would be the answer
-    return Figure(title=f"Training curves (lr {result.lr:g})", x_label="epoch",
+    lr_text = f"lr {result.lr:g}"
+    if result.dead_fraction is not None:  # the first epochs ran at a larger rate: a title of the later lr alone misleads
+        lr_text = f"lr {NO_WARMUP_FACTOR * result.lr:g} for {NO_WARMUP_EPOCHS} epochs, then {result.lr:g}"
+    return Figure(title=f"Training curves ({lr_text})", x_label="epoch",
                   y_label="loss" if result.dead_fraction is None else "loss; dead units (%)",
                   series=tuple(series), log_y=log_y, caption=result.diagnosis)
 

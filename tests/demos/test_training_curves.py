@@ -309,6 +309,8 @@ def test_figure_names_and_scales(runs):
         else:
             assert names[0] == "train loss" and figure.x_label == "epoch"
     assert demo.figure(runs["diverging-lr"]).log_y
+    assert demo.figure(runs["dead-relu"]).title == "Training curves (lr 1 for 5 epochs, then 0.1)"
+    assert demo.figure(runs["good-lr"]).title == "Training curves (lr 0.25)"
     assert not demo.figure(runs["good-lr"]).log_y
     assert [s.name for s in demo.figure(runs["overfitting"]).series] == ["train loss", "validation loss"]
 
