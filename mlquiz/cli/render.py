@@ -569,8 +569,23 @@ def question_card(record: dict, as_json: bool) -> None:
                                                                            count=len(variants))
                       + f"[/] [dim]({escape(shown)})[/]")
         out.print(escape(variant["prompt"]))
+        if variant["code"] and variant is variants[0]:
+            from rich.syntax import Syntax
+
+            out.print(Syntax(variant["code"], "python", line_numbers=True, word_wrap=True, theme="ansi_light"))
+        if variant["chart"] and variant is variants[0]:
+            chart = variant["chart"]
+            params = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in chart["params"].items())
+            out.print(f"[dim]{label('chart:')}[/]" + escape(f"mlquiz demo {chart['demo']} {params}".strip()))
         for i, option in enumerate(variant["options"]):
             out.print(f"  {LETTERS[i]}) {escape(option)}")
+        for n, step in enumerate(variant["steps"], 1):
+            out.print(f"[cyan]{_('step {number}/{count}').format(number=n, count=len(variant['steps']))}[/] "
+                      + escape(step["prompt"]))
+            for i, option in enumerate(step["options"]):
+                out.print(f"    {LETTERS[i]}) {escape(option)}")
+            within = f" ({step['tolerance_text']})" if step["tolerance_text"] else ""
+            out.print(f"    [bold]{label('answer:')}[/]{escape(step['answer_text'])}{within}")
         within = f" ({variant['tolerance_text']})" if variant["tolerance_text"] else ""
         out.print(f"[bold]{label('answer:')}[/]{escape(variant['answer_text'])}{within}")
         if variant["accept"]:
