@@ -57,7 +57,7 @@ def test_demo_figures_are_complete(name):
 # ----- the same screens in Chinese (mlquiz --lang zh demo NAME)
 ZH_WIDTHS = (60, 100)
 ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
-    "bootstrap-632", "bootstrap-oob", "capacity-sweep", "ce-vs-mse", "classification-metrics", "clip-given",
+    "clip-given",
     "cnn-stack", "code-snippets", "conv-equivariance", "conv-output-size", "cross-validation", "dead-relu",
     "deep-mlp-gradients", "derivations", "dropout-given", "dropout-scaling", "early-stopping",
     "feature-scaling", "gradient-chain", "gradient-clipping", "gradient-norms-compare", "gru-step",
