@@ -227,9 +227,10 @@ def render(result: ActivationGradients):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     names = {"sigmoid": "sigmoid'", "tanh": "tanh'", "relu": "ReLU'", "leaky_relu": "leaky ReLU'"}
-    chart = Table(title="derivatives over x (bar height 0..1, same scale for all)", show_header=False, box=None)
+    chart = Table(title=_("derivatives over x (bar height 0..1, same scale for all)"), show_header=False, box=None)
     chart.add_column(style="cyan", justify="right")
     chart.add_column()
     for name, label in names.items():
@@ -241,14 +242,15 @@ def render(result: ActivationGradients):
     chart.add_row("x", axis)
 
     rows = [
-        ("max sigmoid' (at x)", f"{result.grad_max['sigmoid']:.6g} (x = {result.grad_argmax['sigmoid']:g})"),
-        ("max tanh' (at x)", f"{result.grad_max['tanh']:.6g} (x = {result.grad_argmax['tanh']:g})"),
-        ("ReLU' takes the values", ", ".join(f"{v:g}" for v in result.relu_grad_values)),
-        ("share of N(0,1) with ReLU' = 0", f"{result.relu_zero_share_exact:g} exact, "
-                                            f"{result.relu_zero_share_mc:.4f} ± {result.relu_zero_share_se:.4f} MC"),
-        ("mean sigmoid'(z), z ~ N(0,1)", f"{result.mean_grad_normal['sigmoid']:.4f}"),
-        ("mean tanh'(z), z ~ N(0,1)", f"{result.mean_grad_normal['tanh']:.4f}"),
-        (f"best case through {result.layers} sigmoids", f"0.25**{result.layers} = {result.sigmoid_best_case:.4g}"),
-        ("sigmoid', tanh' fall with |x|", "yes, both sides" if all(result.decreasing_in_abs_x.values()) else "no"),
+        (_("max sigmoid' (at x)"), f"{result.grad_max['sigmoid']:.6g} (x = {result.grad_argmax['sigmoid']:g})"),
+        (_("max tanh' (at x)"), f"{result.grad_max['tanh']:.6g} (x = {result.grad_argmax['tanh']:g})"),
+        (_("ReLU' takes the values"), ", ".join(f"{v:g}" for v in result.relu_grad_values)),
+        (_("share of N(0,1) with ReLU' = 0"),
+         _("{exact:g} exact, {mc:.4f} ± {se:.4f} MC").format(exact=result.relu_zero_share_exact,
+                                                           mc=result.relu_zero_share_mc, se=result.relu_zero_share_se)),
+        (_("mean sigmoid'(z), z ~ N(0,1)"), f"{result.mean_grad_normal['sigmoid']:.4f}"),
+        (_("mean tanh'(z), z ~ N(0,1)"), f"{result.mean_grad_normal['tanh']:.4f}"),
+        (_("best case through {layers} sigmoids").format(layers=result.layers), f"0.25**{result.layers} = {result.sigmoid_best_case:.4g}"),
+        (_("sigmoid', tanh' fall with |x|"), _("yes, both sides") if all(result.decreasing_in_abs_x.values()) else _("no")),
     ]
-    return Group(chart, key_values("activation derivatives", rows))
+    return Group(chart, key_values(_("activation derivatives"), rows))

@@ -127,17 +127,18 @@ def render(result: AdamVsAdamW):
     from rich.console import Group
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
     labels = []
     values = []
     for size, adam, adamw in zip(result.grad_sizes, result.adam_kept, result.adamw_kept):
         labels += [f"s = {size:g}, Adam + L2", f"s = {size:g}, AdamW"]
         values += [adam, adamw]
-    chart = bar_chart(f"share of the weight left after {result.steps} steps (gradients +s, -s, ...)",
+    chart = bar_chart(_("share of the weight left after {steps} steps (gradients +s, -s, ...)").format(steps=result.steps),
                       labels, values, value_format="{:.4f}")
-    summary = key_values("decay", [
-        ("AdamW's factor (1 - lr*wd)^steps", f"{result.adamw_decay_factor:.4g}"),
-        ("Adam's L2 pull is scaled by 1/sqrt(v_hat)",
+    summary = key_values(_("decay"), [
+        (_("AdamW's factor (1 - lr*wd)^steps"), f"{result.adamw_decay_factor:.4g}"),
+        (_("Adam's L2 pull is scaled by 1/sqrt(v_hat)"),
          ", ".join(f"{scale:.3g}" for scale in result.adam_decay_scale)),
     ])
     return Group(chart, summary)

@@ -230,19 +230,20 @@ def render(result: Attention):
     from rich.console import Group
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
     L, E = r.shapes["query"]
     S, Ev = r.shapes["value"]
     summary = key_values(
-        f"SDPA: L={L} queries, S={S} keys, E={E}, Ev={Ev}",
+        _("SDPA: L={L} queries, S={S} keys, E={E}, Ev={Ev}").format(L=L, S=S, E=E, Ev=Ev),
         [
-            ("scale (default 1/sqrt(E))", f"{r.scale:.4g} ({r.default_scale:.4g})"),
-            ("masked entries", f"{int((~r.allowed).sum())} of {L * S}"),
-            ("largest weight on a masked key", f"{r.masked_weight_max:.3g}"),
-            ("weight on future keys (j > i)", f"{r.future_weight_total:.3g}"),
-            ("row sums of the weights", ", ".join(f"{v:.3f}" for v in r.row_sums)),
-            ("entropy per row, scaled / scale 1",
+            (_("scale (default 1/sqrt(E))"), f"{r.scale:.4g} ({r.default_scale:.4g})"),
+            (_("masked entries"), _("{masked} of {total}").format(masked=int((~r.allowed).sum()), total=L * S)),
+            (_("largest weight on a masked key"), f"{r.masked_weight_max:.3g}"),
+            (_("weight on future keys (j > i)"), f"{r.future_weight_total:.3g}"),
+            (_("row sums of the weights"), ", ".join(f"{v:.3f}" for v in r.row_sums)),
+            (_("entropy per row, scaled / scale 1"),
              ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(r.entropy, r.unscaled_entropy))),
         ],
     )

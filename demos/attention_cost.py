@@ -185,20 +185,23 @@ def render(result: AttentionCost):
     from rich.table import Table
 
     from mlquiz.charts import bar_chart
+    from mlquiz.i18n import _
 
     r = result
-    table = Table(title=f"one layer, d={r.d_model}, h={r.num_heads}, {r.cell.upper()} for comparison",
-                  caption=f"FLOPs = 2 x MACs; scores in {r.bytes_per_element}-byte elements; "
-                          f"crossover with the {r.cell.upper()}: T = {r.crossover_vs_rnn or 'none'}",
+    table = Table(title=_("one layer, d={d}, h={h}, {cell} for comparison").format(d=r.d_model, h=r.num_heads,
+                                                                                  cell=r.cell.upper()),
+                  caption=_("FLOPs = 2 x MACs; scores in {bytes}-byte elements; crossover with the {cell}: T = {t}").format(
+                      bytes=r.bytes_per_element, cell=r.cell.upper(), t=r.crossover_vs_rnn or _("none")),
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("T", "attn FLOPs", "T^2 share", "scores MiB", f"{r.cell} FLOPs", "attn/rnn", "path"):
+    for column in ("T", _("attn FLOPs"), _("T^2 share"), _("scores MiB"), _("{cell} FLOPs").format(cell=r.cell),
+                   "attn/rnn", _("path")):
         table.add_column(column, justify="right", no_wrap=True)
     for T in r.seq_lens:
         table.add_row(str(T), _short(r.attn_flops[T]), f"{r.score_share[T]:.0%}", f"{r.score_mib[T]:.4g}",
-                      _short(r.rnn_flops[T]), f"{r.attn_to_rnn_flops[T]:.2f}", f"1 vs {T - 1}")
+                      _short(r.rnn_flops[T]), f"{r.attn_to_rnn_flops[T]:.2f}", _("1 vs {steps}").format(steps=T - 1))
     labels = [str(T) for T in r.seq_lens]
-    memory = bar_chart("score matrix memory by T (MiB, log scale)", labels,
+    memory = bar_chart(_("score matrix memory by T (MiB, log scale)"), labels,
                        [r.score_mib[T] for T in r.seq_lens], log=True, value_format="{:.4g}")
-    flops = bar_chart(f"attention FLOPs / {r.cell} FLOPs by T", labels,
+    flops = bar_chart(_("attention FLOPs / {cell} FLOPs by T").format(cell=r.cell), labels,
                       [r.attn_to_rnn_flops[T] for T in r.seq_lens], value_format="{:.2f}")
     return Group(table, memory, flops)

@@ -177,20 +177,22 @@ def render(result: AttentionScale):
     from rich.table import Table
 
     from mlquiz.charts import bar_chart
+    from mlquiz.i18n import _
 
     r = result
-    table = Table(title=f"softmax over S={r.keys} keys, {r.samples:,} draws per d_k (means)",
-                  caption=f"uniform weights: entropy log S = {r.uniform_entropy:.3f}, weight 1/S = "
-                          f"{r.uniform_weight:.3f}", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("d_k", "Var(q.k)", "entropy /sqrt", "entropy raw", "max w /sqrt", "max w raw"):
+    table = Table(title=_("softmax over S={keys} keys, {samples:,} draws per d_k (means)").format(
+                      keys=r.keys, samples=r.samples),
+                  caption=_("uniform weights: entropy log S = {entropy:.3f}, weight 1/S = {weight:.3f}").format(
+                      entropy=r.uniform_entropy, weight=r.uniform_weight), box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("d_k", "Var(q.k)", _("entropy /sqrt"), _("entropy raw"), _("max w /sqrt"), _("max w raw")):
         table.add_column(column, justify="right", no_wrap=True)
     for d in r.dims:
         table.add_row(str(d), f"{r.dot_var[d]:.4g}",
                       f"{r.entropy_scaled[d]:.3f}", f"{r.entropy_unscaled[d]:.3f}",
                       f"{r.max_weight_scaled[d]:.3f}", f"{r.max_weight_unscaled[d]:.3f}")
     labels = [f"d_k={d}" for d in r.dims]
-    raw = bar_chart("entropy without the scale (nats): the softmax saturates", labels,
+    raw = bar_chart(_("entropy without the scale (nats): the softmax saturates"), labels,
                     [r.entropy_unscaled[d] for d in r.dims], value_format="{:.3f}")
-    jac = bar_chart("softmax Jacobian norm without the scale: gradients vanish", labels,
+    jac = bar_chart(_("softmax Jacobian norm without the scale: gradients vanish"), labels,
                     [r.jacobian_norm_unscaled[d] for d in r.dims], value_format="{:.3f}")
     return Group(table, raw, jac)

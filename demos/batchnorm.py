@@ -343,28 +343,30 @@ def render(result: BatchNormDemo):
     from rich.table import Table
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     r = result
     summary = key_values(
-        f"BatchNorm {r.layout} {r.shape}, {r.distribution} input",
+        _("BatchNorm {layout} {shape}, {distribution} input").format(layout=r.layout, shape=r.shape,
+                                                                    distribution=r.distribution),
         [
-            ("values per channel (m)", f"{r.values_per_channel:,}"),
-            ("skew before / after BN (avg)", f"{r.skew_before_avg:.4f} / {r.skew_after_avg:.4f}"),
-            (f"skew of the {r.distribution} distribution", f"{r.skew_theory:.4g}"),
-            ("max |mean after - beta|", f"{r.mean_after_max_abs:.2e}"),
-            ("var after (avg)", f"{r.var_after_avg:.6f}"),
-            ("trainable (gamma, beta) / buffers", f"{r.trainable_params} / {r.buffer_values}"),
-            (f"running mean weight after {r.num_batches_tracked} steps", f"{r.running_mean_fraction:.4f}"),
-            ("eval mode: max |mean out - beta|", f"{r.eval_mean_after_max_abs:.4f}"),
+            (_("values per channel (m)"), f"{r.values_per_channel:,}"),
+            (_("skew before / after BN (avg)"), f"{r.skew_before_avg:.4f} / {r.skew_after_avg:.4f}"),
+            (_("skew of the {distribution} distribution").format(distribution=r.distribution), f"{r.skew_theory:.4g}"),
+            (_("max |mean after - beta|"), f"{r.mean_after_max_abs:.2e}"),
+            (_("var after (avg)"), f"{r.var_after_avg:.6f}"),
+            (_("trainable (gamma, beta) / buffers"), f"{r.trainable_params} / {r.buffer_values}"),
+            (_("running mean weight after {steps} steps").format(steps=r.num_batches_tracked), f"{r.running_mean_fraction:.4f}"),
+            (_("eval mode: max |mean out - beta|"), f"{r.eval_mean_after_max_abs:.4f}"),
         ],
     )
     # two tables of five columns, not one of nine: each fits a 60-column terminal
-    before = Table(title="per channel: x = the last training batch", box=box.SIMPLE_HEAD, pad_edge=False)
-    after = Table(title="y = BN(x) in train mode",
-                  caption="run mean: running_mean; eval: mean of the eval-mode output on a fresh batch",
+    before = Table(title=_("per channel: x = the last training batch"), box=box.SIMPLE_HEAD, pad_edge=False)
+    after = Table(title=_("y = BN(x) in train mode"),
+                  caption=_("run mean: running_mean; eval: mean of the eval-mode output on a fresh batch"),
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    for table, columns in ((before, ("c", "x mean", "x var", "x skew")),
-                           (after, ("c", "y mean", "y var", "y skew", "run mean", "eval"))):
+    for table, columns in ((before, ("c", _("x mean"), _("x var"), _("x skew"))),
+                           (after, ("c", _("y mean"), _("y var"), _("y skew"), _("run mean"), _("eval")))):
         for column in columns:
             table.add_column(column, justify="right", no_wrap=True)
     for c in range(min(len(r.mean_before), SHOWN_CHANNELS)):
@@ -378,8 +380,9 @@ def render(result: BatchNormDemo):
 def figure(result: BatchNormDemo):
     """Channel 0 after BatchNorm: mean 0 and variance 1, but the input's skewed shape is still there."""
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
     edges = result.hist_edges
-    return Figure.bars("Channel 0 after BN: the skewed shape remains",
+    return Figure.bars(_("Channel 0 after BN: the skewed shape remains"),
                        [f"{edges[i]:+.2f}..{edges[i + 1]:+.2f}" for i in range(len(edges) - 1)],
-                       [int(v) for v in result.hist_counts], y_label="values in the bin", value_format="{:d}")
+                       [int(v) for v in result.hist_counts], y_label=_("values in the bin"), value_format="{:d}")

@@ -171,24 +171,27 @@ def render(result: BatchNormStep):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
-    uses = "batch mean and biased variance" if r.mode == "train" else "running_mean and running_var"
-    summary = key_values(f"BatchNorm1d, {r.mode} mode, batch {r.n_batch} x {r.features}",
-                         [("normalises with", uses),
-                          ("running stats", "updated (unbiased variance)" if r.mode == "train" else "unchanged")])
-    stats = Table(title="per feature (denom = sqrt(variance used + eps))", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("c", "mean", "var", "var N-1", "denom", "out var", "run mean", "run var"):
+    uses = _("batch mean and biased variance") if r.mode == "train" else _("running_mean and running_var")
+    summary = key_values(_("BatchNorm1d, {mode} mode, batch {n} x {features}").format(
+                             mode=_("train") if r.mode == "train" else _("eval"), n=r.n_batch, features=r.features),
+                         [(_("normalises with"), uses),
+                          (_("running stats"), _("updated (unbiased variance)") if r.mode == "train"
+                           else _("unchanged"))])
+    stats = Table(title=_("per feature (denom = sqrt(variance used + eps))"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("c", _("mean"), _("var"), _("var N-1"), _("denom"), _("out var"), _("run mean"), _("run var")):
         stats.add_column(column, justify="right", no_wrap=True)
     for c in range(min(r.features, SHOWN_ROWS)):
         stats.add_row(str(c), *(f"{v:.4g}" for v in (r.mean[c], r.var[c], r.var_unbiased[c], r.norm_std[c],
                                                      r.output_var[c], r.running_mean[c], r.running_var[c])))
     shown = range(min(r.features, SHOWN_FEATURES))
-    values = Table(title="per example: x_hat, gamma * x_hat + beta", box=box.SIMPLE_HEAD, pad_edge=False)
+    values = Table(title=_("per example: x_hat, gamma * x_hat + beta"), box=box.SIMPLE_HEAD, pad_edge=False)
     values.add_column("n", justify="right")
     for c in shown:
         values.add_column(f"x_hat {c}", justify="right", no_wrap=True)
-        values.add_column(f"out {c}", justify="right", no_wrap=True)
+        values.add_column(_("out {c}").format(c=c), justify="right", no_wrap=True)
     for n in range(min(r.n_batch, SHOWN_ROWS)):
         values.add_row(str(n), *[text for c in shown for text in (f"{r.x_hat[n, c]:+.5f}", f"{r.output[n, c]:+.5f}")])
     return Group(summary, stats, values)

@@ -268,33 +268,37 @@ def render(result: BiasVariance):
     from rich.table import Table
 
     from mlquiz.charts import draw
+    from mlquiz.i18n import _
 
-    table = Table(title=f"sin(2 pi x) + noise, {result.design} x (sigma^2 = {result.noise_variance:.4g}, "
-                        f"estimated {result.noise:.4g})", box=None)
-    for column in ("degree", "train err", "bias^2", "variance", "sum + noise", "test error"):
+    table = Table(title=_("sin(2 pi x) + noise, {design} x (sigma^2 = {variance:.4g}, estimated {noise:.4g})").format(
+        design={"fixed": _("fixed"), "random": _("random")}.get(result.design, result.design),
+         variance=result.noise_variance, noise=result.noise), box=None)
+    for column in (_("degree"), _("train err"), "bias^2", _("variance"), _("sum + noise"), _("test error")):
         table.add_column(column, justify="right")
     for d in result.degrees:
         k = str(d)
         table.add_row(k, f"{result.train_error[k]:.4g}", f"{result.bias_squared[k]:.4g}",
                       f"{result.variance[k]:.4g}", f"{result.decomposition_sum[k]:.4g}",
                       f"{result.expected_test_error[k]:.4g} ± {result.test_error_standard_error[k]:.2g}")
-    table.caption = (f"Monte Carlo estimates (bias^2 unbiased, so it can dip below 0); sum + noise = "
-                     f"bias^2 + variance + noise; best degree {result.best_degree}")
+    table.caption = _("Monte Carlo estimates (bias^2 unbiased, so it can dip below 0); sum + noise = "
+                      "bias^2 + variance + noise; best degree {degree}").format(degree=result.best_degree)
     return Group(table, draw(figure(result)))
 
 
 def figure(result: BiasVariance):
     """Bias^2 falls and variance rises with the polynomial degree (exact values where the design allows)."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _, pgettext
 
     exact = result.bias_squared_exact is not None
     bias = result.bias_squared_exact if exact else result.bias_squared
     variance = result.variance_exact if exact else result.variance
     degrees = tuple(result.degrees)
-    return Figure(f"Bias^2 and variance by polynomial degree ({'exact' if exact else 'estimated'})",
-                  "polynomial degree", "error", (
+    return Figure(_("Bias^2 and variance by polynomial degree ({how})").format(how=pgettext("value", "exact") if exact
+                                                                              else pgettext("value", "estimated")),
+                  _("polynomial degree"), pgettext("chart axis", "error"), (
                       Series("bias^2", degrees, tuple(float(bias[str(d)]) for d in degrees)),
-                      Series("variance", degrees, tuple(float(variance[str(d)]) for d in degrees)),
-                      Series("test error", degrees, tuple(float(result.expected_test_error[str(d)]) for d in degrees)),
-                  ), log_y=True, caption=f"Bias^2 falls and variance rises with the degree; the test error is "
-                                         f"lowest at degree {result.best_degree}.")
+                      Series(_("variance"), degrees, tuple(float(variance[str(d)]) for d in degrees)),
+                      Series(_("test error"), degrees, tuple(float(result.expected_test_error[str(d)]) for d in degrees)),
+                  ), log_y=True, caption=_("Bias^2 falls and variance rises with the degree; the test error is "
+                                           "lowest at degree {degree}.").format(degree=result.best_degree))

@@ -259,22 +259,25 @@ def render(result: Bootstrap632):
     from rich.table import Table
 
     from mlquiz.charts import bar_chart
+    from mlquiz.i18n import _
 
-    names = {"apparent": "training error", "loo_bootstrap": "leave-one-out bootstrap",
-             "b632": ".632", "b632plus": ".632+", "cv10": f"{CV_FOLDS}-fold CV"}
+    names = {"apparent": _("training error"), "loo_bootstrap": _("leave-one-out bootstrap"),
+             "b632": ".632", "b632plus": ".632+", "cv10": _("{folds}-fold CV").format(folds=CV_FOLDS)}
     means = {"apparent": result.apparent_error, "loo_bootstrap": result.loo_bootstrap_error,
              "b632": result.b632_error, "b632plus": result.b632plus_error, "cv10": result.cv10_error}
-    table = Table(title=f"{result.classifier}, n = {result.n}, separation {result.separation:g}: "
-                        f"true error {result.true_error:.3f} ± {result.true_error_se:.3f}", box=None)
-    for column in ("estimate", "mean", "bias", "rmse"):
+    table = Table(title=_("{classifier}, n = {n}, separation {separation:g}: true error {error:.3f} ± {se:.3f}").format(
+        classifier=result.classifier, n=result.n, separation=result.separation, error=result.true_error,
+        se=result.true_error_se), box=None)
+    for column in (_("estimate"), _("mean"), _("bias"), "rmse"):
         table.add_column(column, justify="right")
     for key in ESTIMATORS:
         table.add_row(names[key], f"{means[key]:.3f}", f"{result.bias[key]:+.3f}", f"{result.rmse[key]:.3f}")
-    table.caption = (f"{result.trials} data sets, B = {result.n_bootstrap}; out-of-bag share "
-                     f"{result.mean_oob_fraction:.3f} (exact {result.exact_oob_fraction:.3f}); "
-                     f"no-information error {result.no_information_error:.3f}; worked example: .632 = "
-                     f"{result.example_b632:.4f}, R = {result.example_relative_overfitting:.3f}, "
-                     f".632+ = {result.example_b632plus:.4f}")
-    chart = bar_chart("mean estimate against the true error", ["true error"] + [names[k] for k in ESTIMATORS],
+    table.caption = _("{trials} data sets, B = {b}; out-of-bag share {oob:.3f} (exact {exact:.3f}); "
+                      "no-information error {gamma:.3f}; worked example: .632 = {b632:.4f}, R = {r:.3f}, "
+                      ".632+ = {b632plus:.4f}").format(
+        trials=result.trials, b=result.n_bootstrap, oob=result.mean_oob_fraction, exact=result.exact_oob_fraction,
+        gamma=result.no_information_error, b632=result.example_b632, r=result.example_relative_overfitting,
+        b632plus=result.example_b632plus)
+    chart = bar_chart(_("mean estimate against the true error"), [_("true error")] + [names[k] for k in ESTIMATORS],
                       [result.true_error] + [means[k] for k in ESTIMATORS], value_format="{:.3f}")
     return Group(table, chart)

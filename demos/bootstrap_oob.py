@@ -155,18 +155,20 @@ def render(result: BootstrapOob):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     summary = key_values(
-        f"bootstrap of n = {result.n}: {result.trials} simulated samples",
+        _("bootstrap of n = {n}: {trials} simulated samples").format(n=result.n, trials=result.trials),
         [
-            ("exact out-of-bag (1-1/n)**n", f"{result.exact_oob_fraction:.4%}"),
-            ("simulated out-of-bag", f"{result.simulated_oob_fraction:.4%} ± {result.standard_error:.2%}"),
-            ("z-score of the simulation", "-" if result.z_score is None else f"{result.z_score:+.2f}"),
-            ("exact in-bag share", f"{result.exact_in_bag_fraction:.4%}"),
-            ("limit 1/e (in-bag 1 - 1/e)", f"{result.limit:.4%} ({result.in_bag_limit:.4%})"),
-            ("below the limit by", f"{result.gap_to_limit:.4%}"),
-            ("out-of-bag points: expected, range", f"{result.expected_oob_count:.2f}, "
-             f"{result.simulated_oob_count_min} to {result.simulated_oob_count_max}"),
+            (_("exact out-of-bag (1-1/n)**n"), f"{result.exact_oob_fraction:.4%}"),
+            (_("simulated out-of-bag"), f"{result.simulated_oob_fraction:.4%} ± {result.standard_error:.2%}"),
+            (_("z-score of the simulation"), "-" if result.z_score is None else f"{result.z_score:+.2f}"),
+            (_("exact in-bag share"), f"{result.exact_in_bag_fraction:.4%}"),
+            (_("limit 1/e (in-bag 1 - 1/e)"), f"{result.limit:.4%} ({result.in_bag_limit:.4%})"),
+            (_("below the limit by"), f"{result.gap_to_limit:.4%}"),
+            (_("out-of-bag points: expected, range"), _("{expected:.2f}, {low} to {high}").format(
+                expected=result.expected_oob_count, low=result.simulated_oob_count_min,
+                high=result.simulated_oob_count_max)),
         ],
     )
     return Group(summary, draw(figure(result)))
@@ -174,7 +176,8 @@ def render(result: BootstrapOob):
 
 def figure(result: BootstrapOob):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
-    return Figure.bars("Exact out-of-bag fraction by n (rises to 1/e = 36.79%)",
+    return Figure.bars(_("Exact out-of-bag fraction by n (rises to 1/e = 36.79%)"),
                        [f"n = {k}" for k in result.exact_oob_by_n], list(result.exact_oob_by_n.values()),
-                       y_label="out-of-bag fraction", value_format="{:.4%}")
+                       y_label=_("out-of-bag fraction"), value_format="{:.4%}")

@@ -204,11 +204,8 @@ def compute(model: str = "knn", n_train: int = 200, n_val: int = 1000, label_noi
     order = range(len(values) - 1, -1, -1) if model == "knn" else range(len(values))
     best = min(order, key=lambda i: val_error[i])
     i_flex, i_simple = values.index(flexible), values.index(simple)
-    name = "k" if model == "knn" else "depth"
-    reading = (f"At {name} {flexible} (most flexible) the training error is {train_error[i_flex]:.2f} but the "
-               f"validation error {val_error[i_flex]:.2f}: overfitting, high variance. At {name} {simple} (most "
-               f"rigid) both are high ({train_error[i_simple]:.2f}, {val_error[i_simple]:.2f}): underfitting, "
-               f"high bias. The validation error is lowest at {name} {values[best]} ({val_error[best]:.3f}).")
+    reading = _reading(model, flexible, train_error[i_flex], val_error[i_flex], simple, train_error[i_simple],
+                       val_error[i_simple], values[best], val_error[best])
     return CapacitySweep(
         view=view, model=model, knob=knob, values=values, train_error=train_error, val_error=val_error,
         best_value=values[best], best_val_error=val_error[best], train_error_at_best=train_error[best],
@@ -220,21 +217,43 @@ def compute(model: str = "knn", n_train: int = 200, n_val: int = 1000, label_noi
 
 # ----------------------------------------------------------------------------- drawing
 
+def _reading(model, flexible, train_flexible, val_flexible, simple, train_simple, val_simple, best, val_best,
+             _=lambda message: message):
+    """The sweep's one-line reading: English in the result (``_`` leaves it as it is), translated on screen."""
+    name = "k" if model == "knn" else _("depth")
+    return _("At {name} {flexible} (most flexible) the training error is {train_flexible:.2f} but the validation "
+             "error {val_flexible:.2f}: overfitting, high variance. At {name} {simple} (most rigid) both are high "
+             "({train_simple:.2f}, {val_simple:.2f}): underfitting, high bias. The validation error is lowest at "
+             "{name} {best} ({val_best:.3f}).").format(
+        name=name, flexible=flexible, train_flexible=train_flexible, val_flexible=val_flexible, simple=simple,
+        train_simple=train_simple, val_simple=val_simple, best=best, val_best=val_best)
+
+
+def _shown_reading(result: CapacitySweep) -> str:
+    from mlquiz.i18n import _
+
+    return _reading(result.model, result.most_flexible, result.train_error_most_flexible,
+                    result.val_error_most_flexible, result.simplest, result.train_error_simplest,
+                    result.val_error_simplest, result.best_value, result.best_val_error, _)
+
+
 def figure(result: CapacitySweep):
     """Train and validation error against the knob."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _
 
+    reading = _shown_reading(result)
     if result.view == "bars":  # the values printed: the minimum is read exactly
-        name = "k" if result.model == "knn" else "depth"
-        return Figure.bars(("k-NN" if result.model == "knn" else "Decision tree") + ": validation error",
-                           [f"{name} {v}" for v in result.values], result.val_error, y_label="validation error",
-                           value_format="{:.3f}", caption=result.reading)
+        name = "k" if result.model == "knn" else _("depth")
+        return Figure.bars(_("k-NN: validation error") if result.model == "knn" else _("Decision tree: validation error"),
+                           [f"{name} {v}" for v in result.values], result.val_error, y_label=_("validation error"),
+                           value_format="{:.3f}", caption=reading)
     x = tuple(float(v) for v in result.values)
-    title = ("k-NN classifier: error against k" if result.model == "knn"
-             else "Decision tree: error against maximum depth")
-    return Figure(title, "k (neighbours)" if result.model == "knn" else "max depth", "error rate",
-                  (Series("train error", x, tuple(result.train_error)),
-                   Series("validation error", x, tuple(result.val_error))), caption=result.reading)
+    title = (_("k-NN classifier: error against k") if result.model == "knn"
+             else _("Decision tree: error against maximum depth"))
+    return Figure(title, _("k (neighbours)") if result.model == "knn" else _("max depth"), _("error rate"),
+                  (Series(_("train error"), x, tuple(result.train_error)),
+                   Series(_("validation error"), x, tuple(result.val_error))), caption=reading)
 
 
 def render(result: CapacitySweep):
@@ -242,10 +261,12 @@ def render(result: CapacitySweep):
     from rich.table import Table
 
     from mlquiz.charts import draw
+    from mlquiz.i18n import _
 
-    table = Table(title=f"{result.model}: error by {result.knob}", box=None)
-    for column in (result.knob, "train error", "validation error"):
+    knob = {"k": "k", "max depth": _("max depth")}.get(result.knob, result.knob)
+    table = Table(title=_("{model}: error by {knob}").format(model=result.model, knob=knob), box=None)
+    for column in (knob, _("train error"), _("validation error")):
         table.add_column(column, justify="right")
     for value, train, val in zip(result.values, result.train_error, result.val_error):
-        table.add_row(str(value), f"{train:.3f}", f"{val:.3f}" + (" best" if value == result.best_value else ""))
+        table.add_row(str(value), f"{train:.3f}", f"{val:.3f}" + (_(" best") if value == result.best_value else ""))
     return Group(draw(figure(result)), table)

@@ -209,26 +209,27 @@ def render(result: CeVsMse):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
-    table = Table(title=f"dL/dz with a sigmoid output, y = {result.target}", box=None)
+    table = Table(title=_("dL/dz with a sigmoid output, y = {target}").format(target=result.target), box=None)
     for column in ("z", "a", "a(1-a)", "MSE", "CE", "CE / MSE"):
         table.add_column(column, justify="right")
     rows = zip(result.z, result.a, result.sigmoid_derivative, result.grad_mse, result.grad_ce)
     for z, a, d, gm, gc in rows:
         ratio = f"{abs(gc) / abs(gm):.4g}" if gm != 0 else "-"
         table.add_row(f"{z:.3g}", f"{a:.4g}", f"{d:.4g}", f"{gm:+.4g}", f"{gc:+.4g}", ratio)
-    table.caption = "MSE = 1/2 (a - y)^2 gives (a - y) a (1 - a); cross-entropy gives a - y"
+    table.caption = _("MSE = 1/2 (a - y)^2 gives (a - y) a (1 - a); cross-entropy gives a - y")
 
     def steps(value):
-        return "more than 1,000,000" if value is None else str(value)
+        return _("more than 1,000,000") if value is None else str(value)
 
-    facts = key_values(f"at z = {result.z_quote:g}, y = {result.target}", [
+    facts = key_values(_("at z = {z:g}, y = {target}").format(z=result.z_quote, target=result.target), [
         ("a = sigmoid(z)", f"{result.a_quote:.6g}"),
-        ("MSE gradient / CE gradient", f"{result.grad_mse_quote:+.6g} / {result.grad_ce_quote:+.6g}"),
-        ("CE gradient is larger by", f"{result.grad_ratio_ce_over_mse:.6g} x"),
-        ("largest |MSE gradient| (at z)",
+        (_("MSE gradient / CE gradient"), f"{result.grad_mse_quote:+.6g} / {result.grad_ce_quote:+.6g}"),
+        (_("CE gradient is larger by"), f"{result.grad_ratio_ce_over_mse:.6g} x"),
+        (_("largest |MSE gradient| (at z)"),
          f"{result.max_abs_grad_mse:.6g} ({result.z_at_max_abs_grad_mse:.4g})"),
-        (f"steps to a correct output, lr {result.learning_rate:g}: CE", steps(result.steps_to_correct_ce)),
-        ("... and MSE", steps(result.steps_to_correct_mse)),
+        (_("steps to a correct output, lr {lr:g}: CE").format(lr=result.learning_rate), steps(result.steps_to_correct_ce)),
+        (_("... and MSE"), steps(result.steps_to_correct_mse)),
     ])
     return Group(table, facts)

@@ -257,33 +257,34 @@ def render(result: ClassificationMetrics):
     from rich.table import Table
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _, pgettext
 
     k = result.n_classes
-    matrix = Table(title="confusion matrix (rows: true class, columns: predicted)", box=None)
-    matrix.add_column("true \\ pred", justify="right", style="cyan")
+    matrix = Table(title=_("confusion matrix (rows: true class, columns: predicted)"), box=None)
+    matrix.add_column(_("true \\ pred"), justify="right", style="cyan")
     for j in range(k):
         matrix.add_column(str(j), justify="right")
-    matrix.add_column("support", justify="right")
+    matrix.add_column(_("support"), justify="right")
     for i, row in enumerate(result.confusion):
         matrix.add_row(str(i), *(str(v) for v in row), str(result.support[i]))
-    per_class = Table(title="per class (one-vs-rest)", box=None)
-    for column in ("class", "tp", "fp", "fn", "precision", "recall", "F1"):
+    per_class = Table(title=_("per class (one-vs-rest)"), box=None)
+    for column in (_("class"), "tp", "fp", "fn", _("precision"), pgettext("metric", "recall"), "F1"):
         per_class.add_column(column, justify="right")
     for i in range(k):
         per_class.add_row(str(i), str(result.tp[i]), str(result.fp[i]), str(result.fn[i]),
                           _fmt(result.precision[i]), _fmt(result.recall[i]), _fmt(result.f1[i]))
-    summary = key_values("averages", [
-        ("accuracy (always-majority baseline)", f"{_fmt(result.accuracy)} ({_fmt(result.majority_accuracy)})"),
-        ("balanced accuracy, MCC", f"{_fmt(result.balanced_accuracy)}, {_fmt(result.mcc)}"),
-        ("precision macro / weighted / micro",
+    summary = key_values(_("averages"), [
+        (_("accuracy (always-majority baseline)"), f"{_fmt(result.accuracy)} ({_fmt(result.majority_accuracy)})"),
+        (_("balanced accuracy, MCC"), f"{_fmt(result.balanced_accuracy)}, {_fmt(result.mcc)}"),
+        (_("precision macro / weighted / micro"),
          f"{_fmt(result.precision_macro)} / {_fmt(result.precision_weighted)} / {_fmt(result.precision_micro)}"),
-        ("recall macro / weighted / micro",
+        (_("recall macro / weighted / micro"),
          f"{_fmt(result.recall_macro)} / {_fmt(result.recall_weighted)} / {_fmt(result.recall_micro)}"),
-        ("F1 macro / weighted / micro",
+        (_("F1 macro / weighted / micro"),
          f"{_fmt(result.f1_macro)} / {_fmt(result.f1_weighted)} / {_fmt(result.f1_micro)}"),
-        (f"class {result.pos_label}: F1, F{result.beta:g}, specificity",
+        (_("class {label}: F1, F{beta:g}, specificity").format(label=result.pos_label, beta=result.beta),
          f"{_fmt(result.pos_f1)}, {_fmt(result.pos_fbeta)}, {_fmt(result.pos_specificity)}"),
     ])
-    chart = bar_chart("recall by class", [f"class {i} ({result.support[i]})" for i in range(k)],
+    chart = bar_chart(_("recall by class"), [_("class {i} ({support})").format(i=i, support=result.support[i]) for i in range(k)],
                       [0.0 if v is None or math.isnan(v) else v for v in result.recall], value_format="{:.3f}")
     return Group(matrix, per_class, summary, chart)

@@ -17,6 +17,8 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mlquiz.i18n import _
+
 BAR_WIDTH = 40  # characters for the longest bar; fits an 80-column terminal beside labels and values
 MARKERS = "●▲■◆✚○△□"  # one per series: distinct without colour
 COLORS = ("green", "magenta", "cyan", "yellow", "red", "blue", "bright_green", "bright_magenta")
@@ -102,12 +104,13 @@ class _Bars:
     width: int
 
     def __rich_console__(self, console, options):
+        from rich.cells import cell_len
         from rich.table import Table
         from rich.text import Text
 
         shown = [_format(v, self.value_format) for v in self.values]
-        label_width = max((len(label) for label in self.labels), default=0)
-        value_width = max((len(text) for text in shown), default=0)
+        label_width = max((cell_len(label) for label in self.labels), default=0)  # a Chinese character is 2 cells
+        value_width = max((cell_len(text) for text in shown), default=0)
         room = options.max_width - label_width - value_width - 4  # two gaps of two spaces between the columns
         width = max(4, min(self.width, room))
         lengths, scale = _bar_lengths(self.values, log=self.log, width=width)
@@ -130,7 +133,8 @@ def _bar_lengths(values: Sequence[float], *, log: bool, width: int) -> tuple[lis
         low, high = _decades([math.log10(v) for v in usable])
         return ([1 + round((width - 1) * (math.log10(v) - low) / (high - low)) if plottable(v, True) else 0
                  for v in values],
-                f"log scale: 1e{low} to 1e{high}, {width / (high - low):.2g} characters a decade")
+                _("log scale: 1e{low} to 1e{high}, {per_decade:.2g} characters a decade").format(
+                    low=low, high=high, per_decade=width / (high - low)))
     top = max(abs(v) for v in usable) or 1.0
     return [round(width * abs(v) / top) if plottable(v, False) else 0 for v in values], ""
 
@@ -180,6 +184,7 @@ class _Lines:
     height: int
 
     def __rich_console__(self, console, options):
+        from rich.cells import cell_len
         from rich.text import Text
 
         figure = self.figure
@@ -189,7 +194,7 @@ class _Lines:
         xs = [x for series in points for x, _ in series]
         yield Text(figure.title, style="bold", justify="center")
         if not ys:
-            yield Text("(nothing to plot: no finite values)", style="dim")
+            yield Text(_("(nothing to plot: no finite values)"), style="dim")
             return
         ticks, low, high = axis_ticks(ys, figure.log_y, self.height // 2)
         tick_labels = {round((self.height - 1) * (high - value) / (high - low)): label for value, label in ticks}
@@ -213,7 +218,7 @@ class _Lines:
                     grid[row][column] = grid[row][column] or ("·", mark[1])
             for row, column in cells:
                 grid[row][column] = mark
-        yield Text(f"{figure.y_label}" + (" (log scale)" if figure.log_y else ""), style="dim")
+        yield Text(f"{figure.y_label}" + (_(" (log scale)") if figure.log_y else ""), style="dim")
         for row in range(self.height):
             line = Text(tick_labels.get(row, "").rjust(gutter - 1) + ("┤" if row in tick_labels else "│"),
                         style="cyan")
@@ -223,7 +228,7 @@ class _Lines:
         yield Text(" " * (gutter - 1) + "└" + "─" * width, style="cyan")
         left, right = _short(x_low), _short(x_high)
         middle = figure.x_label
-        pad = max(1, width - len(left) - len(right) - len(middle))
+        pad = max(1, width - len(left) - len(right) - cell_len(middle))
         yield Text(" " * gutter + left + " " * (pad // 2) + middle + " " * (pad - pad // 2) + right)
         legend = Text(" " * gutter)
         for index, series in enumerate(figure.series):

@@ -124,6 +124,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+CONTEXT_SEPARATOR = "\x04"  # gettext's own: a message with a msgctxt is known as context + EOT + msgid
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language where the same English word needs another translation
+    (``msgctxt`` in the catalog): ``pgettext("chart axis", "error")`` is 误差, ``_("error")`` is 错误."""
+    if _current == SOURCE:
+        return message
+    return _catalog(_current).get(f"{context}{CONTEXT_SEPARATOR}{message}") or message
+
+
 def label(message: str) -> str:
     """``_(message)`` as a label before a value: ``answer: 42`` in English, ``答案：42`` in Chinese, where the
     full-width colon carries its own space."""
@@ -153,8 +164,8 @@ def type_name(kind: str) -> str:
 def read_po(text: str) -> dict:
     """A .po catalog as ``{msgid: msgstr}`` and ``{(msgid, msgid_plural): [msgstr[0], ...]}``.
 
-    Reads what gettext tools write: comments, ``msgctxt`` (entries with one are skipped: mlquiz uses
-    none), multi-line strings, the usual escapes, plural forms. Untranslated and fuzzy entries are
+    Reads what gettext tools write: comments, ``msgctxt`` (such an entry is kept as
+    ``context + "\\x04" + msgid``, what ``pgettext`` looks up), multi-line strings, the usual escapes, plural forms. Untranslated and fuzzy entries are
     left out, so they show in English. The header entry (msgid "") is left out too.
     """
     entries: dict = {}
@@ -165,7 +176,10 @@ def read_po(text: str) -> dict:
     def finish():
         nonlocal entry, fuzzy
         msgid = entry.get("msgid")
-        if msgid and not fuzzy and "msgctxt" not in entry:
+        if msgid and not fuzzy and "msgctxt" in entry:
+            if "msgid_plural" not in entry and entry.get("msgstr"):
+                entries[f"{entry['msgctxt']}{CONTEXT_SEPARATOR}{msgid}"] = entry["msgstr"]
+        elif msgid and not fuzzy:
             if "msgid_plural" in entry:
                 forms = [entry[k] for k in sorted((k for k in entry if isinstance(k, int)))]
                 if any(forms):

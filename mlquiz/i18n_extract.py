@@ -1,7 +1,8 @@
 """The message catalog kept in step with the code: ``python -m mlquiz.i18n_extract``.
 
-Reads every ``_("...")``, ``N_("...")``, ``label("...")`` and ``ngettext("...", "...", n)`` in the package with ast,
-writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
+Reads every ``_("...")``, ``N_("...")``, ``label("...")``, ``pgettext("context", "...")`` and ``ngettext("...", "...", n)`` in the package with ast,
+and in the built-in demos (the checkout's top-level ``demos/`` folder: their labels, and the ``title`` of each
+demo's ``META``, which ``mlquiz demo NAME`` shows as its heading), writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
 as ``msgmerge`` would: translations kept, new messages added untranslated, messages the code no longer
 has dropped. ``--check`` changes nothing and exits 1 if a file is out of date (the tests run it).
 Only the standard library: Poedit, Lokalize and the gettext tools read and write the same files.
@@ -17,6 +18,7 @@ from pathlib import Path
 from mlquiz import i18n
 
 PACKAGE = Path(__file__).parent
+DEMOS = PACKAGE.parent / "demos"  # the built-in demos in a source checkout (mlquiz/demos holds only __init__)
 POT = PACKAGE / "locale" / f"{i18n.DOMAIN}.pot"
 HEADER = {
     "Project-Id-Version": "mlquiz",
@@ -28,14 +30,23 @@ PLURAL_FORMS = {"zh": "nplurals=1; plural=0;"}
 FIELD = re.compile(r"(?<!\{)\{([a-z_][a-z0-9_]*)\}(?!\})")
 
 
-def messages(root: Path = PACKAGE) -> dict:
-    """msgid (or (singular, plural)) -> the places it is used, in the order first met."""
+def messages(root: Path = PACKAGE, demos: Path | None = None) -> dict:
+    """msgid (or (singular, plural)) -> the places it is used, in the order first met.
+
+    ``demos`` (by default the checkout's ``demos/`` next to the package) is read too: its marks and META titles.
+    """
     found: dict = {}
-    for path in sorted(root.rglob("*.py")):
-        if "demos" in path.relative_to(root).parts:
-            continue
+    if demos is None and root == PACKAGE and DEMOS.is_dir():
+        demos = DEMOS
+    paths = [path for path in sorted(root.rglob("*.py")) if "demos" not in path.relative_to(root).parts]
+    paths += sorted(demos.glob("*.py")) if demos is not None else []
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        where = path.relative_to(root.parent).as_posix()
+        where = path.relative_to(root.parent if path.is_relative_to(root) else demos.parent).as_posix()
+        if demos is not None and path.parent == demos:
+            title = _meta_title(tree)
+            if title is not None:
+                found.setdefault(title[0], []).append((where, title[1]))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -43,6 +54,8 @@ def messages(root: Path = PACKAGE) -> dict:
             strings = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             if node.func.id in ("_", "N_", "label") and len(args) == 1 and len(strings) == 1:
                 key = strings[0]
+            elif node.func.id == "pgettext" and len(args) == 2 and len(strings) == 2:
+                key = f"{strings[0]}{i18n.CONTEXT_SEPARATOR}{strings[1]}"
             elif node.func.id == "ngettext" and len(args) == 3 and len(strings) == 2:
                 key = (strings[0], strings[1])
             else:
@@ -50,6 +63,18 @@ def messages(root: Path = PACKAGE) -> dict:
             found.setdefault(key, []).append((where, node.lineno))
     ordered = sorted(((key, sorted(places)) for key, places in found.items()), key=lambda kv: kv[1][0])
     return {key: [f"{path}:{line}" for path, line in places] for key, places in ordered}
+
+
+def _meta_title(tree: ast.Module) -> tuple[str, int] | None:
+    """A demo's ``META["title"]`` and its line, read from the literal as the registry reads it."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "META" for t in node.targets) \
+                and isinstance(node.value, ast.Dict):
+            for key, value in zip(node.value.keys, node.value.values):
+                if isinstance(key, ast.Constant) and key.value == "title" and isinstance(value, ast.Constant) \
+                        and isinstance(value.value, str):
+                    return value.value, value.lineno
+    return None
 
 
 def fields(text: str) -> set[str]:
@@ -69,6 +94,9 @@ def entry(key, places, translation=None) -> str:
         forms = translation or [""]
         lines += [f"msgid {quote(key[0])}", f"msgid_plural {quote(key[1])}"]
         lines += [f"msgstr[{n}] {quote(form)}" for n, form in enumerate(forms)]
+    elif i18n.CONTEXT_SEPARATOR in key:
+        context, message = key.split(i18n.CONTEXT_SEPARATOR, 1)
+        lines += [f"msgctxt {quote(context)}", f"msgid {quote(message)}", f"msgstr {quote(translation or '')}"]
     else:
         lines += [f"msgid {quote(key)}", f"msgstr {quote(translation or '')}"]
     return "\n".join(lines)

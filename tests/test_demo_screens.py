@@ -52,3 +52,86 @@ def test_demo_figures_are_complete(name):
         assert len(figure.series) == 1 and len(figure.series[0].y) == len(figure.categories)
     else:
         assert figure.x_label
+
+
+# ----- the same screens in Chinese (mlquiz --lang zh demo NAME)
+ZH_WIDTHS = (60, 100)
+ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
+    "clip-given",
+    "cnn-stack", "code-snippets", "conv-equivariance", "conv-output-size", "cross-validation", "dead-relu",
+    "deep-mlp-gradients", "derivations", "dropout-given", "dropout-scaling", "early-stopping",
+    "feature-scaling", "gradient-chain", "gradient-clipping", "gradient-norms-compare", "gru-step",
+    "ill-conditioned", "init-bounds", "l1-vs-l2", "layernorm", "leakage", "lr-schedules", "lstm-gradients",
+    "lstm-step", "optimizers", "positional-encoding", "relu-given", "rnn-params", "roc-pr",
+    "softmax-stability", "training-curves", "transformer-params",
+}
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+@pytest.fixture
+def chinese():
+    from mlquiz import i18n
+
+    i18n.use("zh")
+    yield
+    i18n.use("en")
+
+
+@pytest.mark.parametrize("width", ZH_WIDTHS)
+@pytest.mark.parametrize("name", DEMOS)
+def test_demo_screen_in_chinese_fits_and_keeps_its_labels(name, width, chinese):
+    from rich.cells import cell_len
+
+    spec = registry.get_demo(name)
+    screen = registry.render(spec, registry.compute(spec, spec.defaults()))
+    console = Console(width=width, no_color=True, force_terminal=False, record=True)
+    console.print(screen)
+    shown = console.export_text()
+    flat = " ".join(shown.split())
+    assert max(cell_len(line) for line in shown.splitlines()) <= width
+    assert has_chinese(shown) or name in ZH_PENDING, f"{name}: no Chinese label under --lang zh"
+    for part in parts(screen):
+        for label in must_show(part):
+            assert " ".join(label.split()) in flat, f"{name} at {width} columns lost {label!r}"
+
+
+@pytest.mark.parametrize("name", [n for n in DEMOS if registry.get_demo(n).has_figure])
+def test_demo_figures_in_chinese_are_complete(name, chinese):
+    spec = registry.get_demo(name)
+    figure = registry.figure(spec, registry.compute(spec, spec.defaults()))
+    assert isinstance(figure, charts.Figure) and figure.title and figure.y_label
+    assert has_chinese(figure.title) or name in ZH_PENDING, f"{name}: the chart's title is not translated"
+
+
+@pytest.mark.parametrize("args, env", [
+    (["--lang", "zh", "demo", "dead-relu"], {}),
+    (["demo", "dead-relu", "--lang", "zh"], {}),
+    (["demo", "dead-relu"], {"MLQUIZ_LANG": "zh"}),
+    (["demo", "dead-relu"], {"LANG": "zh_CN.UTF-8"}),
+])
+def test_the_demo_command_prints_in_the_chosen_language(args, env):
+    from typer.testing import CliRunner
+
+    from mlquiz.cli.app import app
+
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "100", **env})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("死亡 ReLU  mlquiz demo dead-relu"), result.output[:200]
+    assert "Traceback" not in result.output
+
+
+def test_the_demo_command_in_english_and_its_json_stay_english():
+    from typer.testing import CliRunner
+
+    from mlquiz.cli.app import app
+
+    runner = CliRunner()
+    english = runner.invoke(app, ["demo", "dead-relu"], env={"COLUMNS": "100"})
+    assert english.exit_code == 0 and english.output.startswith("Dead ReLUs  mlquiz demo dead-relu")
+    assert not has_chinese(english.output)
+    en_json = runner.invoke(app, ["demo", "dead-relu", "--json"]).output
+    zh_json = runner.invoke(app, ["--lang", "zh", "demo", "dead-relu", "--json"]).output
+    assert en_json == zh_json

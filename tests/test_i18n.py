@@ -319,6 +319,18 @@ def test_read_po_reads_what_gettext_tools_write():
     assert catalog['escapes "q" \\ \n'] == '转义 "q" \\ \n'
     assert "fuzzy one" not in catalog and "untranslated" not in catalog and "" not in catalog
     assert catalog[("{count} item", "{count} items")] == ["{count} 项"]
+    assert catalog["menu\x04plain"] == "菜单"  # a msgctxt entry: what pgettext("menu", "plain") finds
+
+
+def test_pgettext_tells_the_same_english_word_apart(monkeypatch):
+    monkeypatch.setattr(i18n, "_catalogs", {"zh": {"error": "错误", "chart axis\x04error": "误差"}})
+    assert i18n.pgettext("chart axis", "error") == "error"
+    i18n.use("zh")
+    try:
+        assert i18n._("error") == "错误" and i18n.pgettext("chart axis", "error") == "误差"
+        assert i18n.pgettext("nowhere", "error") == "error"
+    finally:
+        i18n.use("en")
 
 
 @pytest.mark.parametrize("bad", ['msgid "a"\nmsgstr "b', 'msgid "a"\nnonsense "b"', '"orphan"'])

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from mlquiz import __version__
 from mlquiz.cli.demo import demo_app
+from mlquiz.cli.language import choose_language
 from mlquiz.errors import MlquizError
 from mlquiz.i18n import _, ngettext
 
@@ -47,17 +48,7 @@ LangOption = typer.Option(None, "--lang", help="Language of the questions and th
 
 def _language(flag: str | None) -> str:
     """Choose the language (mlquiz.i18n.choose) and print the interface in it; returns it."""
-    from mlquiz import i18n
-
-    settings_language = settings_file = None
-    if not flag and not os.environ.get(i18n.ENV, "").strip():  # the settings file is read only when it decides
-        from mlquiz import settings
-
-        prefs = settings.load()
-        settings_language, settings_file = prefs.language, prefs.source
-    lang = i18n.choose(flag, settings_language, settings_file)
-    i18n.use(lang)
-    return lang
+    return choose_language(flag)
 
 
 def _version(value: bool):

@@ -45,7 +45,9 @@ def demo_command(spec: DemoSpec):
 
     def run(**options):
         from mlquiz.cli import render
+        from mlquiz.cli.language import choose_language
 
+        choose_language(options.pop("lang"))
         as_json = options.pop("json")
         plot = options.pop("plot", None)
         scenario = options.pop("scenario", None)
@@ -55,6 +57,11 @@ def demo_command(spec: DemoSpec):
     parameters = [_option(p) for p in spec.params]
     parameters.append(inspect.Parameter("json", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
                                         default=typer.Option(False, "--json", help="Print the result as JSON.")))
+    parameters.append(inspect.Parameter(
+        "lang", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+        default=typer.Option(None, "--lang", metavar="LANG", show_default=False,
+                             help="Language of the labels: en or zh [default: MLQUIZ_LANG, else the settings, "
+                                  "else the locale].")))
     if spec.scenarios:
         names = ", ".join(s.name for s in spec.scenarios)
         parameters.append(inspect.Parameter(

@@ -181,7 +181,7 @@ def demo_result(spec, values: dict, as_json: bool, plot: str | None = None, scen
                     "result": registry.to_jsonable(result)})
         return
     out = console()
-    out.print(f"[bold]{escape(spec.title)}[/]  [dim]{escape(spec.command(values))}[/]")
+    out.print(f"[bold]{escape(_(spec.title))}[/]  [dim]{escape(spec.command(values))}[/]")
     if scenario is not None:
         out.print(f"[bold]scenario {escape(scenario.name)}:[/] {escape(scenario.look)}")
     out.print(registry.render(spec, result))
