@@ -4,7 +4,6 @@ show the pattern a candidate is asked to diagnose, from real training at the def
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
