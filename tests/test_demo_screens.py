@@ -27,14 +27,19 @@ def must_show(part) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", DEMOS)
-def test_demo_screen_keeps_its_labels(name, width):
+def rendered(name: str, width: int):
+    """A demo's screen at its defaults, and the text it shows at ``width`` columns."""
     spec = registry.get_demo(name)
     screen = registry.render(spec, registry.compute(spec, spec.defaults()))
     console = Console(width=width, no_color=True, force_terminal=False, record=True)
     console.print(screen)
-    shown = console.export_text()
+    return screen, console.export_text()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", DEMOS)
+def test_demo_screen_keeps_its_labels(name, width):
+    screen, shown = rendered(name, width)
     flat = " ".join(shown.split())
     assert max(len(line) for line in shown.splitlines()) <= width
     for part in parts(screen):
@@ -85,11 +90,7 @@ def chinese():
 def test_demo_screen_in_chinese_fits_and_keeps_its_labels(name, width, chinese):
     from rich.cells import cell_len
 
-    spec = registry.get_demo(name)
-    screen = registry.render(spec, registry.compute(spec, spec.defaults()))
-    console = Console(width=width, no_color=True, force_terminal=False, record=True)
-    console.print(screen)
-    shown = console.export_text()
+    screen, shown = rendered(name, width)
     flat = " ".join(shown.split())
     assert max(cell_len(line) for line in shown.splitlines()) <= width
     assert has_chinese(shown) or name in ZH_PENDING, f"{name}: no Chinese label under --lang zh"
