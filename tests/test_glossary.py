@@ -37,7 +37,7 @@ def pattern(form: str) -> re.Pattern:
 
 # what reads as a term but is not one: code (`x`, nn.BatchNorm2d(momentum=0.1), stride=2), a demo's name
 # ("the batchnorm demo", mlquiz demo conv-output-size) and a number format's precision
-NOT_PROSE = re.compile(r"`[^`]*`|\b[\w.]+\([^()]*\)|\b\w+\.\w[\w.]*|\b\w+=\S*|\bmlquiz demo [\w-]+|\b[\w-]+ demos?\b"
+NOT_PROSE = re.compile(r"`[^`]*`|\b[\w.]+\([^()]*\)|\b\w+\.\w[\w.]*|\b\w+ ?= ?\S+|\bmlquiz demo [\w-]+|\b[\w-]+ demos?\b"
                        r"|\b(?:numerical|floating[- ]point|float(?:16|32|64)?|machine|double|single|half|arithmetic|mixed|finite)"
                        r"[- ]precision\b", re.IGNORECASE)
 
@@ -55,6 +55,8 @@ def localized(question):
 def inconsistencies(question, terms) -> list[str]:
     found = []
     for name, text in localized(question):
+        if text["zh"] == text["en"]:
+            continue  # code or a formula, the same in every language
         for forms, chinese, head in terms:
             if any(pattern(form).search(prose(text["en"])) for form in forms) and head not in text["zh"]:
                 found.append(f"{question.id} {name}: {forms[0]!r} is {chinese!r} in the glossary, "

@@ -63,12 +63,17 @@ def root(version: bool = typer.Option(False, "--version", callback=_version, is_
          lang: str = typer.Option(None, "--lang", help="Language for every command: en or zh (a command's own "
                                                         "--lang wins).")):
     """Machine-learning interview practice whose answers are proven by NumPy demos."""
+    from mlquiz.cli import language
+
+    language.GLOBAL["lang"] = None  # a CliRunner runs many invocations in one process
     if lang is not None:
         from mlquiz import i18n
 
         # checked here, so `mlquiz --lang tlh practice` is one line naming the languages; then it is what
         # MLQUIZ_LANG would be for the command
-        os.environ[i18n.ENV] = i18n.check(lang, "--lang")
+        from mlquiz.cli import language
+
+        language.GLOBAL["lang"] = i18n.check(lang, "--lang")
 
 
 @app.command("list")

@@ -8,8 +8,12 @@ from __future__ import annotations
 import os
 
 
+GLOBAL = {"lang": None}  # `mlquiz --lang LANG COMMAND`, set by the root callback for this invocation only
+
+
 def choose_language(flag: str | None) -> str:
     """Choose the language (mlquiz.i18n.choose) and print the interface in it; returns it."""
+    flag = flag or GLOBAL["lang"]
     from mlquiz import i18n
 
     settings_language = settings_file = None
