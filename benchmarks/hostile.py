@@ -24,6 +24,8 @@ from pathlib import Path
 
 MLQUIZ = [sys.executable, "-m", "mlquiz"]
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from mlquiz.content.yamlsrc import MAX_BYTES, MAX_ENTRIES as ENTRIES  # noqa: E402  (the limits under test)
 TIME_LIMIT, MEMORY_LIMIT_MB = 2.0, 200
 HEADER = "format_version: 1\nid: hostile\ntitle: T\ndescription: D\nquestions:\n"
 Q = "  - id: hostile-{i}\n    topic: hostile\n    difficulty: easy\n    type: truefalse\n    prompt: P?\n" \
@@ -43,6 +45,13 @@ def inputs() -> dict[str, bytes]:
         "prompt-15MB": (HEADER + Q.format(i=1).replace("prompt: P?", "prompt: '" + "x" * 15_000_000 + "'")).encode(),
         "10k-questions": (HEADER + "".join(Q.format(i=i) for i in range(10_000))).encode(),
         "unknown-keys-100k": (HEADER + Q.format(i=1) + "".join(f"    k{i}: 1\n" for i in range(100_000))).encode(),
+        "flow-list-2MB": ("x: [" + ",".join(["1"] * 1_000_000) + "]\n").encode(),
+        # the largest inputs accepted: just under MAX_ENTRIES lines and commas, or MAX_BYTES
+        "questions-at-cap": (HEADER + "".join(Q.format(i=i) for i in range(ENTRIES // 7 - 2))).encode(),
+        "unknown-keys-at-cap": (HEADER + Q.format(i=1) + "".join(f"    k{i}: 1\n" for i in range(ENTRIES - 20))).encode(),
+        "flow-list-at-cap": ("x: [" + ",".join(["1"] * (ENTRIES - 2)) + "]\n").encode(),
+        "prompt-at-MAX_BYTES": (HEADER + Q.format(i=1).replace("prompt: P?", "prompt: '" + "x" * (MAX_BYTES - 300) + "'")
+                                ).encode(),
         "nul-after-cjk": (HEADER + Q.format(i=1).replace("P?", "'" + "漢" * 2000 + "'") + "# \x00\n").encode(),
         "escape-in-hint": (HEADER + Q.format(i=1) + '    hint: "\\e]2;PWNED\\e\\\\"\n').encode(),
     }

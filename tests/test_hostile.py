@@ -250,6 +250,39 @@ def test_d6_problems_per_file_are_capped(tmp_path):
     assert len(lines) == MAX_PROBLEMS + 1 and "more problems not listed" in lines[-1]
 
 
+@pytest.mark.parametrize("shape", ["flow-list", "many-questions"])
+def test_d5_a_file_past_the_entry_cap_is_refused_before_libyaml_builds_it(tmp_path, monkeypatch, shape):
+    # a 2 MB "[1,1,...]" took 6 s and 570 MB to refuse after libyaml had built a million values
+    import yaml
+
+    from mlquiz.content.yamlsrc import MAX_ENTRIES
+
+    class Unused(yaml.SafeLoader):
+        def get_single_node(self):
+            raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(yaml, "CSafeLoader", Unused, raising=False)
+    monkeypatch.setattr(yaml, "SafeLoader", Unused)
+    if shape == "flow-list":
+        path = tmp_path / "flow.yaml"
+        path.write_text("x: [" + ",".join(["1"] * (MAX_ENTRIES + 10)) + "]\n", encoding="utf-8")
+        where = f"{path}:1:{6 + 2 * MAX_ENTRIES}:"  # the comma after the first MAX_ENTRIES
+    else:
+        path = write_bank(tmp_path, *(question(f"hostile-{i}") for i in range(MAX_ENTRIES // 7 + 10)))
+        where = f"{path}:{MAX_ENTRIES + 1}:"
+    bank, problems = load_bank_file(path)
+    assert bank is None and one_line_problems(problems)[0].startswith(where), problems
+    assert f"more than {MAX_ENTRIES:,} lines and commas" in problems[0].message
+
+
+def test_d5_the_largest_shipped_bank_is_far_under_the_entry_cap():
+    from mlquiz.content.yamlsrc import MAX_ENTRIES
+
+    largest = max(text.count("\n") + text.count(",") for text in
+                  (path.read_text(encoding="utf-8") for path in (Path(__file__).parents[1] / "questions").glob("*.yaml")))
+    assert largest * 5 < MAX_ENTRIES, largest
+
+
 def test_d7_size_is_checked_before_reading(tmp_path):
     from mlquiz.content.yamlsrc import MAX_BYTES
 

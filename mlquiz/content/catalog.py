@@ -84,12 +84,13 @@ def load_cached(path: Path):
     """``load_bank_file`` through the cache: a file with the same bytes is not parsed again."""
     from mlquiz.demokit import cache, registry
 
-    if not cache.enabled():
-        return load_bank_file(path)
     try:
         raw = read_bank_bytes(path)
     except UnreadableFile:
         return load_bank_file(path)  # reports the problem
+    if not cache.enabled():
+        # the install's prebuilt banks are not a cache that can go stale: they are keyed by content
+        return shipped_prebuilt(path, raw) or load_bank_file(path)
     key = cache.bank_key(path, raw, registry.demo_fingerprint() + CHECKS_REVISION)
     hit = cache.load_bank(key, CACHED_CLASSES)
     if hit is not None:

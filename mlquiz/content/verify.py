@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlquiz.content.model import LoadResult, Problem, Question
-from mlquiz.content.loading import cross_bank_problems, load_banks, shipped_banks_dir
+from mlquiz.content.loading import bank_files, cross_bank_problems, load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
 from mlquiz.content.lint import lint_bank, lint_banks
 
@@ -138,7 +138,18 @@ def installed_clashes(result: LoadResult) -> list[Problem]:
     from mlquiz.content import catalog
 
     mine = {Path(f).resolve() for f in result.files}
-    others = [b for b in load_banks(catalog.bank_sources([], [])).banks if Path(b.path).resolve() not in mine]
+    others = []
+    for source in catalog.bank_sources([], []):
+        try:
+            files = bank_files([source])
+        except MlquizError:  # a missing MLQUIZ_BANKS path: nothing there to clash with
+            continue
+        # through the caches (and the install's prebuilt banks): checking one file should not parse them all
+        for path in files:
+            if path.resolve() not in mine:
+                bank, _found = catalog.load_cached(path)
+                if bank is not None:
+                    others.append(bank)
     return [p for p in cross_bank_problems(others + result.banks) if Path(p.file).resolve() in mine]
 
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-MAX_BYTES = 16 * 1024 * 1024  # a 10,000-question bank is ~5 MB; anything much larger is not a bank
-MAX_NODES = 1_000_000  # values after alias expansion (a 10,000-question bank has ~200,000)
+MAX_BYTES = 4 * 1024 * 1024  # the largest shipped bank is ~100 KB (English and Chinese); 4 MB is not a bank
+# lines plus commas: an upper bound on how many values libyaml will build before we see any of them
+# (~5 us each, and memory). The largest shipped bank has ~3,000; a 2 MB flow list "[1,1,...]" has 1,000,000,
+# which took 6 s and 570 MB to refuse after the fact. 25,000 is ~3,500 short questions, or ~800 like the shipped ones.
+MAX_ENTRIES = 25_000
+MAX_NODES = 1_000_000  # values after alias expansion (a bank at MAX_ENTRIES has ~75,000)
 MAX_DEPTH = 50  # a bank needs ~6 levels; deeper nesting is hostile or a mistake
 MAX_FLOW_DEPTH = 100  # checked on the raw text before libyaml's recursive parser sees it
 MAX_INDENT = 400  # columns of leading spaces and "- " markers; likewise
@@ -24,6 +28,7 @@ MAX_NUMBER_CHARS = 40
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s]")  # only a file with an anchor can hold aliases
 _BRACKETS = re.compile(r"[\[\]{}]")
+_ENTRY = re.compile(r"[\n,]")
 _DEEP_PREFIX = re.compile(r"^[ -]{%d,}" % (MAX_INDENT + 1), re.M)
 SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
 
@@ -65,6 +70,7 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"file is {len(text):,} characters; a bank may have at most {MAX_BYTES:,}; split it")
     _check_characters(text)
+    _check_entries(text)
     _check_flow_depth(text)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_class(text)
@@ -101,6 +107,18 @@ def _check_characters(text: str) -> None:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         raise YamlProblem(f"character {describe(bad.group())} is not allowed in a bank; remove it", line, column)
+
+
+def _check_entries(text: str) -> None:
+    """Refuse a file with more lines and commas than MAX_ENTRIES before libyaml builds its values."""
+    if text.count("\n") + text.count(",") > MAX_ENTRIES:
+        import itertools
+
+        past = next(itertools.islice(_ENTRY.finditer(text), MAX_ENTRIES, None))
+        line = text.count("\n", 0, past.start()) + 1
+        column = past.start() - (text.rfind("\n", 0, past.start()) + 1) + 1
+        raise YamlProblem(f"more than {MAX_ENTRIES:,} lines and commas by here: more values than a bank holds (the "
+                          "largest shipped bank has about 3,000); split it into several files", line, column)
 
 
 _IN_PROGRESS = -1
