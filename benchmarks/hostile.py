@@ -46,10 +46,13 @@ def inputs() -> dict[str, bytes]:
         "10k-questions": (HEADER + "".join(Q.format(i=i) for i in range(10_000))).encode(),
         "unknown-keys-100k": (HEADER + Q.format(i=1) + "".join(f"    k{i}: 1\n" for i in range(100_000))).encode(),
         "flow-list-2MB": ("x: [" + ",".join(["1"] * 1_000_000) + "]\n").encode(),
+        "nested-brackets-20k-lines": "".join(f"x{i}: " + "[" * 99 + "]" * 99 + "\n" for i in range(20_000)).encode(),
+        "nested-dashes-10k-lines": ("- " * 190 + "x\n").encode() * 10_000,
         # the largest inputs accepted: just under MAX_ENTRIES lines and commas, or MAX_BYTES
-        "questions-at-cap": (HEADER + "".join(Q.format(i=i) for i in range(ENTRIES // 7 - 2))).encode(),
+        "questions-at-cap": (HEADER + "".join(Q.format(i=i) for i in range(ENTRIES // 8 - 2))).encode(),
         "unknown-keys-at-cap": (HEADER + Q.format(i=1) + "".join(f"    k{i}: 1\n" for i in range(ENTRIES - 20))).encode(),
-        "flow-list-at-cap": ("x: [" + ",".join(["1"] * (ENTRIES - 2)) + "]\n").encode(),
+        "flow-list-at-cap": ("x: [" + ",".join(["1"] * (ENTRIES - 3)) + "]\n").encode(),
+        "nested-brackets-at-cap": "".join(f"x{i}: " + "[" * 49 + "]" * 49 + "\n" for i in range(ENTRIES // 50)).encode(),
         "prompt-at-MAX_BYTES": (HEADER + Q.format(i=1).replace("prompt: P?", "prompt: '" + "x" * (MAX_BYTES - 300) + "'")
                                 ).encode(),
         "nul-after-cjk": (HEADER + Q.format(i=1).replace("P?", "'" + "漢" * 2000 + "'") + "# \x00\n").encode(),

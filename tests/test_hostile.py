@@ -250,7 +250,7 @@ def test_d6_problems_per_file_are_capped(tmp_path):
     assert len(lines) == MAX_PROBLEMS + 1 and "more problems not listed" in lines[-1]
 
 
-@pytest.mark.parametrize("shape", ["flow-list", "many-questions"])
+@pytest.mark.parametrize("shape", ["flow-list", "many-questions", "nested-brackets"])
 def test_d5_a_file_past_the_entry_cap_is_refused_before_libyaml_builds_it(tmp_path, monkeypatch, shape):
     # a 2 MB "[1,1,...]" took 6 s and 570 MB to refuse after libyaml had built a million values
     import yaml
@@ -266,21 +266,26 @@ def test_d5_a_file_past_the_entry_cap_is_refused_before_libyaml_builds_it(tmp_pa
     if shape == "flow-list":
         path = tmp_path / "flow.yaml"
         path.write_text("x: [" + ",".join(["1"] * (MAX_ENTRIES + 10)) + "]\n", encoding="utf-8")
-        where = f"{path}:1:{6 + 2 * MAX_ENTRIES}:"  # the comma after the first MAX_ENTRIES
+        where = f"{path}:1:{4 + 2 * MAX_ENTRIES}:"  # the "[" and MAX_ENTRIES - 1 commas come before it
+    elif shape == "nested-brackets":  # 20,000 lines of this took 24 s and 800 MB
+        path = tmp_path / "nested.yaml"
+        path.write_text("".join(f"x{i}: " + "[" * 40 + "]" * 40 + "\n" for i in range(MAX_ENTRIES // 40)),
+                        encoding="utf-8")
+        where = f"{path}:{MAX_ENTRIES // 41 + 1}:"
     else:
         path = write_bank(tmp_path, *(question(f"hostile-{i}") for i in range(MAX_ENTRIES // 7 + 10)))
-        where = f"{path}:{MAX_ENTRIES + 1}:"
+        where = f"{path}:"
     bank, problems = load_bank_file(path)
     assert bank is None and one_line_problems(problems)[0].startswith(where), problems
-    assert f"more than {MAX_ENTRIES:,} lines and commas" in problems[0].message
+    assert f"more than {MAX_ENTRIES:,} lines, commas, brackets and list dashes" in problems[0].message
 
 
 def test_d5_the_largest_shipped_bank_is_far_under_the_entry_cap():
     from mlquiz.content.yamlsrc import MAX_ENTRIES
 
-    largest = max(text.count("\n") + text.count(",") for text in
+    largest = max(sum(text.count(mark) for mark in ("\n", ",", "[", "{", "- ")) for text in
                   (path.read_text(encoding="utf-8") for path in (Path(__file__).parents[1] / "questions").glob("*.yaml")))
-    assert largest * 5 < MAX_ENTRIES, largest
+    assert largest * 5 < MAX_ENTRIES, largest  # room for banks five times the largest
 
 
 def test_d7_size_is_checked_before_reading(tmp_path):

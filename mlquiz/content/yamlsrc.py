@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 
 MAX_BYTES = 4 * 1024 * 1024  # the largest shipped bank is ~100 KB (English and Chinese); 4 MB is not a bank
-# lines plus commas: an upper bound on how many values libyaml will build before we see any of them
-# (~5 us each, and memory). The largest shipped bank has ~3,000; a 2 MB flow list "[1,1,...]" has 1,000,000,
-# which took 6 s and 570 MB to refuse after the fact. 25,000 is ~3,500 short questions, or ~800 like the shipped ones.
-MAX_ENTRIES = 25_000
-MAX_NODES = 1_000_000  # values after alias expansion (a bank at MAX_ENTRIES has ~75,000)
+# lines, commas, "[", "{" and "- ": an upper bound on how many values libyaml will build before we see any of
+# them (~5 us and ~300 bytes each). The largest shipped bank has ~5,200. A 2 MB flow list "[1,1,...]" took 6 s
+# and 570 MB to refuse after the fact, 20,000 lines of "[[[...]]]" 24 s and 800 MB. 30,000 is ~3,700 short
+# questions, or ~700 like the shipped ones.
+MAX_ENTRIES = 30_000
+MAX_NODES = 1_000_000  # values after alias expansion (a bank at MAX_ENTRIES has ~90,000)
 MAX_DEPTH = 50  # a bank needs ~6 levels; deeper nesting is hostile or a mistake
 MAX_FLOW_DEPTH = 100  # checked on the raw text before libyaml's recursive parser sees it
 MAX_INDENT = 400  # columns of leading spaces and "- " markers; likewise
@@ -28,7 +29,7 @@ MAX_NUMBER_CHARS = 40
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s]")  # only a file with an anchor can hold aliases
 _BRACKETS = re.compile(r"[\[\]{}]")
-_ENTRY = re.compile(r"[\n,]")
+_ENTRY = re.compile(r"[\n,\[{]|- ")
 _DEEP_PREFIX = re.compile(r"^[ -]{%d,}" % (MAX_INDENT + 1), re.M)
 SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
 
@@ -110,15 +111,16 @@ def _check_characters(text: str) -> None:
 
 
 def _check_entries(text: str) -> None:
-    """Refuse a file with more lines and commas than MAX_ENTRIES before libyaml builds its values."""
-    if text.count("\n") + text.count(",") > MAX_ENTRIES:
+    """Refuse a file with more than MAX_ENTRIES lines, commas, brackets and "- " before libyaml builds its values."""
+    if sum(text.count(mark) for mark in ("\n", ",", "[", "{", "- ")) > MAX_ENTRIES:
         import itertools
 
         past = next(itertools.islice(_ENTRY.finditer(text), MAX_ENTRIES, None))
         line = text.count("\n", 0, past.start()) + 1
         column = past.start() - (text.rfind("\n", 0, past.start()) + 1) + 1
-        raise YamlProblem(f"more than {MAX_ENTRIES:,} lines and commas by here: more values than a bank holds (the "
-                          "largest shipped bank has about 3,000); split it into several files", line, column)
+        raise YamlProblem(f"more than {MAX_ENTRIES:,} lines, commas, brackets and list dashes by here: more values "
+                          "than a bank holds (the largest shipped bank has about 5,000); split it into several files",
+                          line, column)
 
 
 _IN_PROGRESS = -1
