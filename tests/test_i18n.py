@@ -474,3 +474,64 @@ def test_export_html_in_chinese(tmp_path):
     assert invoke("export", "html", out, "--only", ZH_BANK, "--lang", "zh").exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert '<html lang="zh">' in page and "mlquiz 复习讲义" in page and "答案：" in page
+
+
+# ----- vary values that are text per language
+VARY_BANK = """\
+format_version: 1
+id: vary-zh
+title: T
+description: D
+languages: [en, zh]
+questions:
+  - id: vary-zh-skew
+    topic: batchnorm
+    difficulty: easy
+    type: choice
+    prompt: {en: "With {distribution} inputs and gamma = {gamma}, what is the output skewness?",
+             zh: "输入服从{distribution}，gamma = {gamma}，输出的偏度是多少？"}
+    vary:
+      - {distribution: {en: exponential, zh: 指数分布}, gamma: 2.0,
+         key: {en: "The same as the input's", zh: "与输入相同"}, other: {en: "Its negative", zh: "与输入相反"}}
+      - {distribution: {en: lognormal, zh: 对数正态分布}, gamma: -2.0,
+         key: {en: "Its negative", zh: "与输入相反"}, other: {en: "The same as the input's", zh: "与输入相同"}}
+    options:
+      - "{key}"
+      - "{other}"
+      - {en: "Zero", zh: "零"}
+    answer: "{key}"
+    values:
+      after: {demo: batchnorm, params: {distribution: "{distribution}", gamma: "{gamma}"}, key: skew_after_avg, digits: 2}
+    explanation: {en: "Skewness after is {after}.", zh: "之后的偏度为 {after}。"}
+"""
+
+
+def test_a_vary_value_may_be_text_per_language(tmp_path):
+    from mlquiz.content.items import make_item
+    from mlquiz.content.loading import load_bank_file
+    from mlquiz.content.verify import verify
+    from mlquiz.practice.grading import grade
+
+    path = tmp_path / "vary.yaml"
+    path.write_text(VARY_BANK, encoding="utf-8")
+    bank, problems = load_bank_file(path)
+    assert not problems, problems
+    question = bank.questions[0]
+    english, chinese = make_item(question, 1, "en", cached=False), make_item(question, 1, "zh", cached=False)
+    assert english.prompt.startswith("With lognormal inputs") and "对数正态分布" in chinese.prompt
+    assert english.answer == "Its negative" and chinese.answer == "与输入相反"
+    assert english.variables["distribution"] == "lognormal" == chinese.variables["distribution"]  # demos get English
+    assert grade(chinese, "与输入相反").correct and not grade(chinese, "与输入相同").correct
+    after = english.explanation.removeprefix("Skewness after is ").rstrip(".")
+    assert float(after) < 0 and chinese.explanation == f"之后的偏度为 {after}。"  # gamma < 0 flips the sign
+    report = verify([path], strict=True)
+    assert not report.problems, report.problems  # the demo ran with distribution=lognormal, not the dict
+
+
+def test_verify_strict_wants_each_declared_language_in_a_localized_vary_value(tmp_path):
+    from mlquiz.content.verify import verify
+
+    path = tmp_path / "vary.yaml"
+    path.write_text(VARY_BANK.replace("{en: lognormal, zh: 对数正态分布}", "{en: lognormal}"), encoding="utf-8")
+    report = verify([path], strict=True)
+    assert any("no zh text for vary" in p.message for p in report.problems), report.problems

@@ -117,6 +117,38 @@ def test_longest_key_share_measures_options_as_shown(tmp_path):
     assert [f.check for f in lint.longest_key_share(bank, items)] == ["longest-key-share"]
 
 
+def test_a_key_that_stands_out_only_in_chinese_is_found(tmp_path):
+    """Balanced in English, but the Chinese key is twice as wide as its distractors: both the question's
+    long-key check and the bank's longest-key share look at every language the bank declares."""
+    from mlquiz.content.items import make_item
+
+    def bank(zh_key):
+        questions = "".join(f"""
+  - id: wide-{i}
+    topic: t
+    difficulty: easy
+    type: choice
+    prompt: {{en: "Which one, number {i}?", zh: "第 {i} 题选哪个？"}}
+    options:
+      - {{en: "the first answer here", zh: "{zh_key}"}}
+      - {{en: "the second one listed", zh: "第二个选项"}}
+      - {{en: "another answer choice", zh: "另一个选项"}}
+    answer: the first answer here
+    explanation: {{en: Because., zh: 因为。}}""" for i in range(6))
+        path = tmp_path / "wide.yaml"
+        path.write_text("format_version: 1\nid: wide\ntitle: T\ndescription: D\nlanguages: [en, zh]\nquestions:"
+                        + questions + "\n", encoding="utf-8")
+        loaded, problems = load_bank_file(path)
+        assert not problems, problems
+        return loaded
+
+    for zh_key, expected in (("第一个选项", set()), ("第一个选项，而且它说得更长更详细一些", {"long-key", "longest-key-share"})):
+        loaded = bank(zh_key)
+        items = {q.id: [make_item(q)] for q in loaded.questions}
+        found = {p.message.split("]")[0].strip("[") for p in lint.lint_bank(loaded, items) if "in zh:" in p.message}
+        assert found == expected, (zh_key, found)
+
+
 @pytest.mark.parametrize("statement, guess", [
     ("ReLU always avoids vanishing gradients.", False),
     ("Dropout can hurt a small model.", True),

@@ -462,15 +462,26 @@ class BankChecker:
                 return []
         if len(rows) < 2:
             self.report(vpath, "vary needs at least two variants")
+        localized_rows = []
         for index, row in enumerate(rows):
+            localized_row = {}
             for name, value in row.items():
                 where = vpath + (index, name) if isinstance(raw, list) else vpath + (name,)
-                if isinstance(value, (dict, list)) or value is None:
-                    self.report(where, f"vary value for {name!r} must be a number or text")
+                if isinstance(value, dict):
+                    # shown text per language, {en: ..., zh: ...}; demos and answers use the English
+                    value = self.text_value(value, where)
+                    if value is None:
+                        return []
+                elif isinstance(value, list) or value is None:
+                    self.report(where, f"vary value for {name!r} must be a number or text (or text per language, "
+                                       "{{en: ..., zh: ...}})")
                     return []
-                if isinstance(value, str) and not self.printable(value, where):
+                elif isinstance(value, str) and not self.printable(value, where):
                     return []
-        if len({tuple(sorted(r.items())) for r in rows}) != len(rows):
+                localized_row[name] = value
+            localized_rows.append(localized_row)
+        rows = localized_rows
+        if len({repr(sorted(r.items())) for r in rows}) != len(rows):
             self.report(vpath, "two variants are identical; make each one different")
         return rows
 
@@ -588,8 +599,9 @@ class BankChecker:
                                    f"{self.suggest(ref, variables)}; add it to vary or write a value")
                 continue
             for variant in (vary if ref is not None else [{}]):
+                given = variant[ref] if ref is not None else value
                 try:
-                    param.coerce(variant[ref] if ref is not None else value)
+                    param.coerce(given["en"] if isinstance(given, dict) else given)  # demos get English
                 except DemoInputError as exc:
                     self.report(ppath, f"{exc}" + (f" (variant {variant})" if ref is not None else ""))
                     break

@@ -151,11 +151,14 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
     (a question half in one language and half in another reads worse than one in English)."""
     if lang != "en" and lang not in question_languages(question):
         lang = "en"
-    variables = dict(question.vary[variant]) if question.vary else {}
-    shown = {name: format_number(value) for name, value in variables.items()}
+    row = question.vary[variant] if question.vary else {}
+    # a vary value may be text per language: demos, answers and English see its English form
+    variables = {name: value["en"] if isinstance(value, dict) else value for name, value in row.items()}
+    shown = {name: format_number(pick(value, lang) if isinstance(value, dict) else value) for name, value in row.items()}
     for name, ref in question.values.items():
         value = demo_value(ref, variables, cached=cached)
         shown[name] = format_number(value, ref.digits)
+    shown_en = {**shown, **{name: format_number(value) for name, value in variables.items()}}
     answer = question.answer
     answer_text = ""
     tolerance = question.tolerance
@@ -175,10 +178,10 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
     elif question.type == "truefalse":
         answer_text = "true" if answer else "false"
     elif question.type == "choice":
-        answer = fill(answer, shown)
+        answer = fill(answer, shown_en)
         answer_text = answer
     elif question.type == "multi":
-        answer = tuple(fill(a, shown) for a in answer)
+        answer = tuple(fill(a, shown_en) for a in answer)
         answer_text = "; ".join(answer)
     steps = ()
     if question.type == "steps":
@@ -193,7 +196,7 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
     options = tuple(fill(pick(o, lang), shown) for o in question.options)
     if question.type in ("choice", "multi") and lang != "en":
         # answers name English options; map them to the chosen language's wording
-        english = [fill(o["en"], shown) for o in question.options]
+        english = [fill(o["en"], shown_en) for o in question.options]
         mapping = dict(zip(english, options))
         answer = mapping.get(answer, answer) if question.type == "choice" else tuple(mapping.get(a, a) for a in answer)
         answer_text = answer if question.type == "choice" else "; ".join(answer)

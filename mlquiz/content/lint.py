@@ -89,6 +89,13 @@ def question_findings(question: Question, items) -> list[Finding]:
         findings += long_key(options, list(answer))
     if options:
         findings += duplicate_options(options)
+    if first is not None and question.type in ("choice", "multi"):
+        # the key must not stand out by length in any language a candidate reads it in
+        for lang, shown in translated_items(question, first.variant):
+            keys = [shown.answer] if question.type == "choice" else list(shown.answer)
+            findings += [Finding(f.check, f"in {lang}: {f.message}")
+                         for f in long_key(list(shown.options), keys, measure=display_width)
+                         if not any(mine.check == f.check for mine in findings)]
     seen = set()
     for item in [step for item in items for step in (item.steps or (item,))]:  # a derivation's steps one by one
         for finding in item_findings(item):
@@ -107,9 +114,24 @@ def item_findings(item: Item) -> list[Finding]:
 
 
 # ----- option checks
-def long_key(options: list[str], keys: list[str]) -> list[Finding]:
-    wrong = [len(o) for o in options if o not in keys]
-    right = [len(k) for k in keys]
+def translated_items(question: Question, variant: int = 0) -> list[tuple[str, Item]]:
+    """(language, the variant as shown in it) for each language other than English the question has."""
+    from mlquiz.content.items import make_item
+    from mlquiz.content.model import question_languages
+
+    return [(lang, make_item(question, variant, lang)) for lang in sorted(question_languages(question) - {"en"})]
+
+
+def display_width(text: str) -> int:
+    """Terminal cells: a Chinese character is as wide as two Latin letters, and carries about as much."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def long_key(options: list[str], keys: list[str], measure=len) -> list[Finding]:
+    wrong = [measure(o) for o in options if o not in keys]
+    right = [measure(k) for k in keys]
     if not wrong or not right:
         return []
     key, mean = sum(right) / len(right), sum(wrong) / len(wrong)
@@ -257,18 +279,36 @@ def longest_key_share(bank: Bank, items: dict | None = None) -> list[Finding]:
         first = (items or {}).get(question.id)
         return (list(first[0].options), first[0].answer) if first else (_options(question), question.answer)
 
-    longest = [q for q in questions if _strictly_longest(*shown(q))]
-    share = len(longest) / len(questions)
+    def shown_in(lang):
+        def shown_lang(question):
+            first = (items or {}).get(question.id)
+            translated = dict(translated_items(question, first[0].variant if first else 0))
+            return (list(translated[lang].options), translated[lang].answer) if lang in translated else None
+        return shown_lang
+
+    findings = _longest_share(questions, shown, len, "")
+    for lang in bank.declared_languages:
+        if lang != "en":
+            findings += _longest_share(questions, shown_in(lang), display_width, f"in {lang}: ")
+    return findings
+
+
+def _longest_share(questions: list[Question], shown, measure, where: str) -> list[Finding]:
+    counted = [(q, pair) for q in questions if (pair := shown(q)) is not None]
+    if len(counted) < MIN_FOR_SHARE:
+        return []
+    longest = [q for q, (options, key) in counted if _strictly_longest(options, key, measure)]
+    share = len(longest) / len(counted)
     if share > MAX_LONGEST_SHARE:
-        return [Finding("longest-key-share", f"the correct option is strictly the longest in {len(longest)} of "
-                                             f"{len(questions)} choice questions ({share:.0%}; at most "
+        return [Finding("longest-key-share", f"{where}the correct option is strictly the longest in {len(longest)} "
+                                             f"of {len(counted)} choice questions ({share:.0%}; at most "
                                              f"{MAX_LONGEST_SHARE:.0%}), so 'pick the longest' scores; shorten "
                                              f"keys in: {_names(longest)}")]
     return []
 
 
-def _strictly_longest(options: list[str], key: str) -> bool:
-    return all(len(key) > len(o) for o in options if o != key)
+def _strictly_longest(options: list[str], key: str, measure=len) -> bool:
+    return all(measure(key) > measure(o) for o in options if o != key)
 
 
 def multi_wrong_count(bank: Bank) -> list[Finding]:

@@ -176,7 +176,8 @@ def resolve_params(ref: DemoRef, variant: dict) -> dict:
     resolved = {}
     for name, value in ref.params.items():
         var = placeholder_ref(value)
-        resolved[name] = variant[var] if var is not None else value
+        value = variant[var] if var is not None else value
+        resolved[name] = value["en"] if isinstance(value, dict) else value  # text per language: demos get English
     return resolved
 
 
@@ -190,6 +191,7 @@ def localized_texts(question: Question) -> list[tuple[str, dict]]:
         texts.append(("answer", question.answer))
     for step in question.steps:
         texts += [(f"steps.{name}", value) for name, value in localized_texts(step)]
+    texts += [("vary", value) for row in question.vary for value in row.values() if isinstance(value, dict)]
     return texts
 
 
