@@ -13,7 +13,7 @@ from mlquiz.i18n import _, difficulty_name, label, ngettext, type_name
 
 
 def console(stderr: bool = False):
-    from rich.console import Console
+    from mlquiz.cli.cjkwrap import Console  # breaks Chinese lines between characters, not only at spaces
 
     return Console(stderr=stderr, highlight=False)
 
