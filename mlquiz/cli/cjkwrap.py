@@ -43,9 +43,10 @@ def break_offsets(text: str, width: int) -> list[int]:
         if column + cells > width and not char.isspace() and i > start:
             if last is not None and last > start:
                 start, column = last, column - last_column
-            else:
+                offsets.append(start)
+            if column + cells > width and i > start:  # no opportunity, or what follows it is still too wide
                 start, column = i, 0
-            offsets.append(start)
+                offsets.append(start)
             last = None
         column += cells
     return offsets
