@@ -147,6 +147,33 @@ def N_(message: str) -> str:
     return message
 
 
+class Message(str):
+    """A message in the current language that remembers its English: ``str`` is what the screen shows,
+    ``.english`` what ``--json`` and the logs give, so scripts read the same words in every language."""
+
+    english: str
+
+    def __new__(cls, shown: str, english: str | None = None) -> "Message":
+        made = super().__new__(cls, shown)
+        made.english = shown if english is None else english
+        return made
+
+
+def msg(template: str, **fields) -> Message:
+    """``template.format(**fields)`` in the current language and in English, as one Message.
+
+    The template is a catalog message (the extractor reads ``msg("...")`` as it reads ``_("...")``); a field
+    that is itself a Message is filled in with its own form in each language."""
+    shown = {k: str(v) if isinstance(v, Message) else v for k, v in fields.items()}
+    english = {k: v.english if isinstance(v, Message) else v for k, v in fields.items()}
+    return Message(_(template).format(**shown), template.format(**english))
+
+
+def english(text: str) -> str:
+    """The English form of ``text``: a Message's ``.english``, or ``text`` itself."""
+    return getattr(text, "english", text)
+
+
 # the words a question's header shows, in practice, show and the exports
 DIFFICULTY_NAMES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
 TYPE_NAMES = {"choice": N_("choice"), "multi": N_("multi"), "truefalse": N_("truefalse"), "numeric": N_("numeric"),

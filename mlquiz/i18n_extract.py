@@ -1,6 +1,6 @@
 """The message catalog kept in step with the code: ``python -m mlquiz.i18n_extract``.
 
-Reads every ``_("...")``, ``N_("...")``, ``label("...")``, ``pgettext("context", "...")`` and ``ngettext("...", "...", n)`` in the package with ast,
+Reads every ``_("...")``, ``N_("...")``, ``msg("...", field=...)``, ``label("...")``, ``pgettext("context", "...")`` and ``ngettext("...", "...", n)`` in the package with ast,
 and in the built-in demos (the checkout's top-level ``demos/`` folder: their labels, and the ``title`` of each
 demo's ``META``, which ``mlquiz demo NAME`` shows as its heading), writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
 as ``msgmerge`` would: translations kept, new messages added untranslated, messages the code no longer
@@ -52,7 +52,8 @@ def messages(root: Path = PACKAGE, demos: Path | None = None) -> dict:
                 continue
             args = node.args
             strings = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if node.func.id in ("_", "N_", "label") and len(args) == 1 and len(strings) == 1:
+            if node.func.id in ("_", "N_", "label") and len(args) == 1 and len(strings) == 1 \
+                    or node.func.id == "msg" and len(args) == 1 and isinstance(args[0], ast.Constant) and strings:
                 key = strings[0]
             elif node.func.id == "pgettext" and len(args) == 2 and len(strings) == 2:
                 key = f"{strings[0]}{i18n.CONTEXT_SEPARATOR}{strings[1]}"

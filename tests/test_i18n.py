@@ -535,3 +535,36 @@ def test_verify_strict_wants_each_declared_language_in_a_localized_vary_value(tm
     path.write_text(VARY_BANK.replace("{en: lognormal, zh: 对数正态分布}", "{en: lognormal}"), encoding="utf-8")
     report = verify([path], strict=True)
     assert any("no zh text for vary" in p.message for p in report.problems), report.problems
+
+
+def test_verify_problems_in_chinese_on_screen_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: a bank missing a key\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: truefalse\n"
+                    "  explanation: x\n  answer: true\n", encoding="utf-8")
+    for _round in range(2):  # the second round reads the cache: each language keeps its own words
+        chinese = invoke("verify", "--lang", "zh", bank)
+        assert chinese.exit_code == 1 and "缺少必需的键 'prompt'" in chinese.output, chinese.output
+        english = invoke("verify", bank)
+        assert english.exit_code == 1 and "missing required key 'prompt'" in english.output, english.output
+        data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+        assert [p["message"] for p in data["problems"]] == ["missing required key 'prompt'"]
+
+
+def test_a_message_keeps_its_english_through_nesting_and_the_cache_codec():
+    from mlquiz import datacodec, i18n
+    from mlquiz.content.model import Problem
+
+    i18n.use("zh")
+    try:
+        inner = i18n.msg("missing required key {key}", key="'x'")
+        outer = i18n.msg("{count} more problems not listed; fix these first", count=inner)
+        assert str(inner) == "缺少必需的键 'x'" and inner.english == "missing required key 'x'"
+        assert outer.english == "missing required key 'x' more problems not listed; fix these first"
+        problem = Problem("b.yaml", 3, 1, "q1", inner)
+        again = datacodec.loads(datacodec.dumps(problem), {"Problem": Problem})
+        assert again == problem and str(again).endswith("缺少必需的键 'x'")
+        assert again.to_dict()["message"] == "missing required key 'x'"
+    finally:
+        i18n.use("en")
+    assert Problem("b.yaml", 1, 1, None, i18n.msg("missing required key {key}", key="'x'")).english is None

@@ -91,7 +91,10 @@ def load_cached(path: Path):
     if not cache.enabled():
         # the install's prebuilt banks are not a cache that can go stale: they are keyed by content
         return shipped_prebuilt(path, raw) or load_bank_file(path)
-    key = cache.bank_key(path, raw, registry.demo_fingerprint() + CHECKS_REVISION)
+    from mlquiz import i18n
+
+    # a bank's problems are stored in the language they were found in, so each language has its own entry
+    key = cache.bank_key(path, raw, registry.demo_fingerprint() + CHECKS_REVISION + "/" + i18n.current())
     hit = cache.load_bank(key, CACHED_CLASSES)
     if hit is not None:
         return hit

@@ -23,6 +23,7 @@ from mlquiz.content.model import (
 from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
+from mlquiz.i18n import msg
 
 MAX_PROBLEMS = 200  # per file; the rest are counted
 
@@ -45,7 +46,7 @@ class BankChecker:
     def missing(self, path: tuple, key: str, message: str | None = None) -> None:
         """Report a missing key, unless a misspelling of it was already reported."""
         if (path, key) not in self.misspelled:
-            self.report(path, message or f"missing required key {key!r}")
+            self.report(path, message or msg("missing required key {key}", key=repr(key)))
 
     def report(self, path: tuple, message: str) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
@@ -58,8 +59,8 @@ class BankChecker:
         """The problems found, with one more line saying how many were not listed."""
         if not self.dropped:
             return self.problems
-        return self.problems + [Problem(self.filename, 1, 1, None, f"{self.dropped:,} more problems not listed; "
-                                                                  "fix these first")]
+        return self.problems + [Problem(self.filename, 1, 1, None, msg("{count} more problems not listed; fix "
+                                                                      "these first", count=f"{self.dropped:,}"))]
 
     # ----- bank level
     def bank(self, data) -> Bank | None:

@@ -48,15 +48,23 @@ class Problem:
     line: int
     column: int
     question: str | None
-    message: str
+    message: str  # in the language it was found in (what the screen shows)
+    english: str | None = None  # the same in English, where ``message`` is in another language
+
+    def __post_init__(self) -> None:
+        # a Message (i18n.msg) carries its English: keep both as plain strings, which the caches can store
+        if self.english is None and getattr(self.message, "english", None) not in (None, str(self.message)):
+            object.__setattr__(self, "english", self.message.english)
+        object.__setattr__(self, "message", str(self.message))
 
     def __str__(self) -> str:
         who = f"{self.question}: " if self.question else ""
         return f"{self.file}:{self.line}:{self.column}: {who}{self.message}"
 
     def to_dict(self) -> dict:
+        """For ``--json``: the message in English whatever the language, so a script can match on it."""
         return {"file": self.file, "line": self.line, "column": self.column,
-                "question": self.question, "message": self.message}
+                "question": self.question, "message": self.english or self.message}
 
 
 @dataclass(frozen=True)
