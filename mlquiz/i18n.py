@@ -163,10 +163,19 @@ def msg(template: str, **fields) -> Message:
     """``template.format(**fields)`` in the current language and in English, as one Message.
 
     The template is a catalog message (the extractor reads ``msg("...")`` as it reads ``_("...")``); a field
-    that is itself a Message is filled in with its own form in each language."""
-    shown = {k: str(v) if isinstance(v, Message) else v for k, v in fields.items()}
-    english = {k: v.english if isinstance(v, Message) else v for k, v in fields.items()}
-    return Message(_(template).format(**shown), template.format(**english))
+    that is itself a Message (or an exception raised with one) is filled in with its own form in each language."""
+    forms = {name: _forms(value) for name, value in fields.items()}
+    return Message(_(template).format(**{k: v[0] for k, v in forms.items()}),
+                   template.format(**{k: v[1] for k, v in forms.items()}))
+
+
+def _forms(value) -> tuple:
+    """(shown, English) for a field of ``msg``."""
+    if isinstance(value, BaseException) and value.args and isinstance(value.args[0], Message):
+        value = value.args[0]
+    if isinstance(value, Message):
+        return str(value), value.english
+    return value, value
 
 
 def english(text: str) -> str:

@@ -758,7 +758,7 @@ def test_d26_a_tampered_bank_cache_cannot_run_code_and_is_remade(tmp_path, monke
     monkeypatch.setenv("MLQUIZ_HOME", str(tmp_path / "home"))
     bank = sorted(shipped_banks_dir().glob("*.yaml"))[0]
     fresh = catalog.load_cached(bank)
-    key = cache.bank_key(bank, bank.read_bytes(), registry.demo_fingerprint() + catalog.CHECKS_REVISION)
+    key = catalog.bank_cache_key(bank, bank.read_bytes())
     planted = cache.cache_dir() / "banks" / f"{key}.json"
     assert planted.is_file()  # the cache is JSON
     marker = tmp_path / "ran"

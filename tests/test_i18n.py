@@ -568,3 +568,30 @@ def test_a_message_keeps_its_english_through_nesting_and_the_cache_codec():
     finally:
         i18n.use("en")
     assert Problem("b.yaml", 1, 1, None, i18n.msg("missing required key {key}", key="'x'")).english is None
+
+
+@pytest.mark.parametrize("text, chinese, english", [
+    ("questions: [1, 2\n", "YAML 语法错误", "YAML syntax error"),
+    ("id: a\nid: b\n", "键 'id' 出现了两次（第一次在第 1 行）；请只保留一个", "key 'id' appears twice (first at line 1); keep one"),
+    ("a: !!python/object x\n", "不允许 YAML 标签", "YAML tag"),
+    (b"id: \xff\n", "不是 UTF-8", "is not UTF-8"),
+])
+def test_reading_problems_in_chinese_and_english_in_json(tmp_path, text, chinese, english):
+    bank = tmp_path / "bad.yaml"
+    (bank.write_bytes if isinstance(text, bytes) else bank.write_text)(text)
+    shown = invoke("verify", "--lang", "zh", bank)
+    assert shown.exit_code == 1 and chinese in shown.output, shown.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    assert english in data["problems"][0]["message"]
+
+
+def test_linter_findings_in_chinese_under_strict(tmp_path):
+    bank = tmp_path / "lint.yaml"
+    bank.write_text("format_version: 1\nid: lintme\ntitle: Lint\ndescription: a giveaway\nquestions:\n"
+                    "- id: q1\n  topic: rnn\n  difficulty: easy\n  type: choice\n  prompt: Which gate erases the cell?\n"
+                    "  options: [input gate, output gate, 'the forget gate which decides what to erase from the cell "
+                    "state at every step']\n  answer: the forget gate which decides what to erase from the cell state at every step\n  explanation: x\n", encoding="utf-8")
+    shown = invoke("verify", "--strict", "--lang", "zh", bank)
+    assert shown.exit_code == 1 and "[long-key] 正确选项长度是干扰项的" in shown.output, shown.output
+    english = invoke("verify", "--strict", bank)
+    assert "[long-key] the correct option is" in english.output, english.output

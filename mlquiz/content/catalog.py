@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mlquiz.content import model
 from mlquiz.content.model import Bank, Problem
+from mlquiz.i18n import msg
 from mlquiz.content.loading import (
     UnreadableFile, bank_files, cross_bank_problems, load_bank_file, read_bank_bytes, shipped_banks_dir,
 )
@@ -56,7 +57,8 @@ def plugin_bank_dirs(problems: list[Problem] | None = None) -> list[Path]:
     for name, module in cache.entry_points(ENTRY_POINT_GROUP):
         found = locate(module)
         if found is None:
-            message = f"bank package {name!r}: module {module!r} not found, so its banks are left out; reinstall it"
+            message = msg("bank package {name}: module {module} not found, so its banks are left out; reinstall it",
+                          name=repr(name), module=repr(module))
             if problems is None:
                 raise MlquizError(message)
             problems.append(plugin_problem(ENTRY_POINT_GROUP, name, message))
@@ -91,16 +93,22 @@ def load_cached(path: Path):
     if not cache.enabled():
         # the install's prebuilt banks are not a cache that can go stale: they are keyed by content
         return shipped_prebuilt(path, raw) or load_bank_file(path)
-    from mlquiz import i18n
-
-    # a bank's problems are stored in the language they were found in, so each language has its own entry
-    key = cache.bank_key(path, raw, registry.demo_fingerprint() + CHECKS_REVISION + "/" + i18n.current())
+    key = bank_cache_key(path, raw)
     hit = cache.load_bank(key, CACHED_CLASSES)
     if hit is not None:
         return hit
     result = shipped_prebuilt(path, raw) or load_bank_file(path)
     cache.save_bank(key, result)
     return result
+
+
+def bank_cache_key(path: Path, raw: bytes) -> str:
+    """The cache entry of a bank file's bytes, as this mlquiz checks them, in the current language: a bank's
+    problems are stored in the language they were found in, so each language has its own entry."""
+    from mlquiz import i18n
+    from mlquiz.demokit import cache, registry
+
+    return cache.bank_key(path, raw, registry.demo_fingerprint() + CHECKS_REVISION + "/" + i18n.current())
 
 
 def shipped_prebuilt(path: Path, raw: bytes):

@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mlquiz.i18n import msg
+
 if TYPE_CHECKING:
     from mlquiz.content.model import Bank, Problem, Question
     from mlquiz.content.items import Item
@@ -70,9 +72,10 @@ def lint_bank(bank: Bank, items: dict[str, list[Item]] | None = None) -> list[Pr
         for finding in question_findings(question, (items or {}).get(question.id, ())):
             if finding.check not in question.allow:
                 problems.append(Problem(question.file, question.line, 1, question.id,
-                                        f"[{finding.check}] {finding.message}"))
+                                        msg("{check} {message}", check=f"[{finding.check}]", message=finding.message)))
     for finding in bank_findings(bank, items):
-        problems.append(Problem(bank.path, 1, 1, None, f"[{finding.check}] {finding.message}"))
+        problems.append(Problem(bank.path, 1, 1, None, msg("{check} {message}", check=f"[{finding.check}]",
+                                                              message=finding.message)))
     return problems
 
 
@@ -93,7 +96,7 @@ def question_findings(question: Question, items) -> list[Finding]:
         # the key must not stand out by length in any language a candidate reads it in
         for lang, shown in translated_items(question, first.variant):
             keys = [shown.answer] if question.type == "choice" else list(shown.answer)
-            findings += [Finding(f.check, f"in {lang}: {f.message}")
+            findings += [Finding(f.check, msg("in {lang}: {message}", lang=lang, message=f.message))
                          for f in long_key(list(shown.options), keys, measure=display_width)
                          if not any(mine.check == f.check for mine in findings)]
     seen = set()
@@ -136,10 +139,11 @@ def long_key(options: list[str], keys: list[str], measure=len) -> list[Finding]:
         return []
     key, mean = sum(right) / len(right), sum(wrong) / len(wrong)
     if key > LONG_KEY_RATIO * mean and key - mean > LONG_KEY_SLACK:
-        what = "correct option is" if len(keys) == 1 else "correct options are on average"
-        return [Finding("long-key", f"the {what} {key / mean:.1f}x as long as the distractors ({key:.0f} vs "
-                                    f"{mean:.0f} characters); trim it to the bare claim and move the reason to the "
-                                    "explanation, or give the distractors the same detail")]
+        what = msg("the correct option is") if len(keys) == 1 else msg("the correct options are on average")
+        return [Finding("long-key", msg("{what} {ratio}x as long as the distractors ({key} vs {mean} characters); "
+                                        "trim it to the bare claim and move the reason to the explanation, or give "
+                                        "the distractors the same detail", what=what, ratio=f"{key / mean:.1f}",
+                                        key=f"{key:.0f}", mean=f"{mean:.0f}"))]
     return []
 
 
@@ -159,8 +163,8 @@ def duplicate_options(options: list[str]) -> list[Finding]:
     counts = Counter(normalise(o) for o in options)
     same = [o for o in options if counts[normalise(o)] > 1]
     if same:
-        return [Finding("duplicate-options", f"options {same[0]!r} and another read the same once case, spaces and "
-                                             "punctuation are ignored; reword or remove one")]
+        return [Finding("duplicate-options", msg("options {option} and another read the same once case, spaces and "
+                                                 "punctuation are ignored; reword or remove one", option=repr(same[0])))]
     return []
 
 
@@ -169,8 +173,8 @@ def option_in_key(options: list[str], key: str) -> list[Finding]:
     for option in options:
         part = normalise(option)
         if part != whole.strip() and len(part) >= 3 and f" {part} " in whole:  # equal ones are duplicates
-            return [Finding("option-in-key", f"distractor {option!r} is part of the correct option, which gives "
-                                             "the key away; make the distractor a claim of its own")]
+            return [Finding("option-in-key", msg("distractor {option} is part of the correct option, which gives the "
+                                                 "key away; make the distractor a claim of its own", option=repr(option)))]
     return []
 
 
@@ -190,9 +194,10 @@ def tolerance_too_tight(item: Item) -> list[Finding]:
         return []
     rounded = float(f"{answer:.3g}")
     if not _accepts(item, rounded):
-        return [Finding("tolerance-too-tight", f"{rounded:g} (the answer {answer:.6g} to three significant digits) "
-                                               "is marked wrong; widen the tolerance (the default is 1% relative) "
-                                               "or say in the prompt what precision is wanted")]
+        return [Finding("tolerance-too-tight", msg("{rounded} (the answer {answer} to three significant digits) is "
+                                                   "marked wrong; widen the tolerance (the default is 1% relative) or "
+                                                   "say in the prompt what precision is wanted", rounded=f"{rounded:g}",
+                                                   answer=f"{answer:.6g}"))]
     return []
 
 
@@ -200,16 +205,16 @@ def tolerance_too_loose(item: Item) -> list[Finding]:
     answer = item.answer
     if _is_count(answer):
         near = [answer - 1, answer + 1]
-        what = "a count off by one"
+        what = msg("a count off by one")
     elif answer != 0:
         near = [answer * 2, answer / 2]
-        what = "an answer off by a factor of 2"
+        what = msg("an answer off by a factor of 2")
     else:
         return []
     accepted = [v for v in near if _accepts(item, v)]
     if accepted:
-        return [Finding("tolerance-too-loose", f"{what} ({accepted[0]:g} for {answer:g}) is marked right; narrow "
-                                               "the tolerance")]
+        return [Finding("tolerance-too-loose", msg("{what} ({accepted} for {answer}) is marked right; narrow the "
+                                                   "tolerance", what=what, accepted=f"{accepted[0]:g}", answer=f"{answer:g}"))]
     return []
 
 
@@ -224,14 +229,15 @@ def numeric_answer_in_prompt(item: Item) -> list[Finding]:
         except (AnswerFormatError, ValueError, ZeroDivisionError, OverflowError):
             continue
         if _accepts(item, value):
-            return [Finding("answer-in-prompt", f"the prompt's {match.group(0).strip()!r} evaluates to the answer; "
-                                                "let the candidate build the expression")]
+            return [Finding("answer-in-prompt", msg("the prompt's {expression} evaluates to the answer; let the "
+                                                    "candidate build the expression",
+                                                    expression=repr(match.group(0).strip())))]
     if _is_count(answer) or answer == 0:
         return []  # a count often equals a size the prompt gives (the output size is H): that is the question
     for shown in {item.answer_text, f"{answer:.3g}"}:
         if re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w]|\.\d)", prompt):
-            return [Finding("answer-in-prompt", f"the answer {shown} is written in the prompt; ask for something "
-                                                "the prompt does not state")]
+            return [Finding("answer-in-prompt", msg("the answer {answer} is written in the prompt; ask for something the "
+                                                    "prompt does not state", answer=shown))]
     return []
 
 
@@ -240,7 +246,7 @@ def text_answer_in_prompt(item: Item) -> list[Finding]:
     if len(answer) < (4 if item.question.type == "text" else 12):
         return []
     if f" {answer} " in f" {normalise(item.prompt)} ":
-        return [Finding("answer-in-prompt", "the answer's words appear in the prompt; rephrase the prompt")]
+        return [Finding("answer-in-prompt", msg("the answer's words appear in the prompt; rephrase the prompt"))]
     return []
 
 
@@ -258,7 +264,8 @@ def lint_banks(banks: list[Bank], items: dict | None = None) -> list[Problem]:
     if len(banks) < 2:
         return []
     union = Bank("all", "all banks", "", banks[0].path, tuple(q for b in banks for q in b.questions))
-    return [Problem(banks[0].path, 1, 1, None, f"[{f.check}] across all {len(banks)} banks: {f.message}")
+    return [Problem(banks[0].path, 1, 1, None, msg("{check} across all {count} banks: {message}", check=f"[{f.check}]",
+                                                   count=len(banks), message=f.message))
             for f in bank_findings(union, items)]
 
 
@@ -289,7 +296,7 @@ def longest_key_share(bank: Bank, items: dict | None = None) -> list[Finding]:
     findings = _longest_share(questions, shown, len, "")
     for lang in bank.declared_languages:
         if lang != "en":
-            findings += _longest_share(questions, shown_in(lang), display_width, f"in {lang}: ")
+            findings += _longest_share(questions, shown_in(lang), display_width, msg("in {lang}: ", lang=lang))
     return findings
 
 
@@ -300,10 +307,11 @@ def _longest_share(questions: list[Question], shown, measure, where: str) -> lis
     longest = [q for q, (options, key) in counted if _strictly_longest(options, key, measure)]
     share = len(longest) / len(counted)
     if share > MAX_LONGEST_SHARE:
-        return [Finding("longest-key-share", f"{where}the correct option is strictly the longest in {len(longest)} "
-                                             f"of {len(counted)} choice questions ({share:.0%}; at most "
-                                             f"{MAX_LONGEST_SHARE:.0%}), so 'pick the longest' scores; shorten "
-                                             f"keys in: {_names(longest)}")]
+        return [Finding("longest-key-share", msg("{where}the correct option is strictly the longest in {count} of "
+                                                 "{total} choice questions ({share}; at most {limit}), so 'pick the "
+                                                 "longest' scores; shorten keys in: {names}", where=where,
+                                                 count=len(longest), total=len(counted), share=f"{share:.0%}",
+                                                 limit=f"{MAX_LONGEST_SHARE:.0%}", names=_names(longest)))]
     return []
 
 
@@ -318,9 +326,10 @@ def multi_wrong_count(bank: Bank) -> list[Finding]:
     counts = Counter(len(q.options) - len(q.answer) for q in questions)
     wrong, how_many = counts.most_common(1)[0]
     if how_many / len(questions) > MAX_SAME_WRONG_COUNT:
-        return [Finding("multi-wrong-count", f"{how_many} of {len(questions)} multi-select questions have exactly "
-                                             f"{wrong} wrong option{'s' if wrong != 1 else ''}; vary how many "
-                                             "options are correct (from one to all but one)")]
+        return [Finding("multi-wrong-count", msg("{count} of {total} multi-select questions have exactly {wrong} "
+                                                 "wrong {options}; vary how many options are correct (from one to "
+                                                 "all but one)", count=how_many, total=len(questions), wrong=wrong,
+                                                 options=msg("options") if wrong != 1 else msg("option")))]
     return []
 
 
@@ -332,9 +341,10 @@ def tf_balance(bank: Bank) -> list[Finding]:
     share = true / len(questions)
     low, high = TF_TRUE_RANGE
     if not low <= share <= high:
-        return [Finding("tf-balance", f"{true} of {len(questions)} true/false answers are true ({share:.0%}; keep "
-                                      f"between {low:.0%} and {high:.0%}); state some misconceptions in their "
-                                      "true form or the reverse")]
+        return [Finding("tf-balance", msg("{true} of {total} true/false answers are true ({share}; keep between "
+                                          "{low} and {high}); state some misconceptions in their true form or the "
+                                          "reverse", true=true, total=len(questions), share=f"{share:.0%}",
+                                          low=f"{low:.0%}", high=f"{high:.0%}"))]
     return []
 
 
@@ -355,14 +365,16 @@ def tf_cues(bank: Bank) -> list[Finding]:
     right = [q for q, guess in cued if guess == q.answer]
     share = len(right) / len(cued)
     if share > MAX_CUE_ACCURACY:
-        return [Finding("tf-cues", f"reading only absolutes (always, never, exactly ...) as false and hedges "
-                                   f"(usually, can, although ...) as true answers {len(right)} of {len(cued)} cued "
-                                   f"statements right ({share:.0%}; at most {MAX_CUE_ACCURACY:.0%}); write true "
-                                   f"statements with absolutes that hold and false ones hedged, e.g. in: "
-                                   f"{_names(right)}")]
+        return [Finding("tf-cues", msg("reading only absolutes (always, never, exactly ...) as false and hedges "
+                                       "(usually, can, although ...) as true answers {count} of {total} cued "
+                                       "statements right ({share}; at most {limit}); write true statements with "
+                                       "absolutes that hold and false ones hedged, e.g. in: {names}", count=len(right),
+                                       total=len(cued), share=f"{share:.0%}", limit=f"{MAX_CUE_ACCURACY:.0%}",
+                                       names=_names(right)))]
     return []
 
 
 def _names(questions: list[Question], most: int = 8) -> str:
     names = ", ".join(q.id for q in questions[:most])
-    return names + (f" and {len(questions) - most} more" if len(questions) > most else "")
+    return msg("{names} and {count} more", names=names, count=len(questions) - most) \
+        if len(questions) > most else names

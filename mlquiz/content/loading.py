@@ -12,7 +12,7 @@ from pathlib import Path
 from mlquiz.content.model import Bank, LoadResult, Problem, Question
 from mlquiz.content.yamlsrc import MAX_BYTES
 from mlquiz.errors import BankError, MlquizError
-from mlquiz.i18n import _
+from mlquiz.i18n import N_, _, msg
 
 def bank_files(paths: list[Path]) -> list[Path]:
     """Bank files named by ``paths``: files as given, folders searched for *.yaml / *.yml."""
@@ -58,7 +58,8 @@ def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
         if bank.id in bank_ids:
             other = bank_ids[bank.id]
             problems.append(Problem(bank.path, 1, 1, None,
-                                    f"bank id {bank.id!r} is also used by {other.path}; give each bank its own id"))
+                                    msg("bank id {bank} is also used by {path}; give each bank its own id", bank=repr(bank.id),
+                                        path=other.path)))
         bank_ids.setdefault(bank.id, bank)
         for old_id, reason in bank.retired:
             retired.setdefault(old_id, (bank, reason))
@@ -67,13 +68,13 @@ def cross_bank_problems(banks: list[Bank]) -> list[Problem]:
             gone = retired.get(question.id)
             if gone is not None and gone[0] is not bank:
                 problems.append(Problem(question.file, question.line, 1, question.id,
-                                        f"id was retired by {gone[0].path} ({gone[1]}); progress is keyed by id, "
-                                        "so a retired id is never reused: choose a new id"))
+                                        msg("id was retired by {path} ({reason}); progress is keyed by id, so a retired id is "
+                                            "never reused: choose a new id", path=gone[0].path, reason=gone[1])))
             first = seen.get(question.id)
             if first is not None and first.file != question.file:
                 problems.append(Problem(question.file, question.line, 1, question.id,
-                                        f"id is also used in {first.file}:{first.line}; ids must be unique across "
-                                        "all banks (progress is keyed by them): rename one"))
+                                        msg("id is also used in {where}; ids must be unique across all banks (progress is keyed "
+                                            "by them): rename one", where=f"{first.file}:{first.line}")))
             seen.setdefault(question.id, question)
     return problems
 
@@ -91,28 +92,29 @@ def read_bank_bytes(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise UnreadableFile(f"cannot read file: {exc.strerror}") from None
+        raise UnreadableFile(msg("cannot read file: {reason}", reason=exc.strerror)) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise UnreadableFile(f"not a regular file ({_file_kind(info.st_mode)}); a bank is a .yaml file")
+        raise UnreadableFile(msg("not a regular file ({kind}); a bank is a .yaml file", kind=_file_kind(info.st_mode)))
     if info.st_size > MAX_BYTES:
         os.close(fd)
-        raise UnreadableFile(f"file is {info.st_size:,} bytes; a bank may have at most {MAX_BYTES:,}; split it")
+        raise UnreadableFile(msg("file is {size} bytes; a bank may have at most {limit}; split it", size=f"{info.st_size:,}",
+                                 limit=f"{MAX_BYTES:,}"))
     with os.fdopen(fd, "rb") as handle:
         try:
             raw = handle.read(MAX_BYTES + 1)
         except OSError as exc:
-            raise UnreadableFile(f"cannot read file: {exc.strerror}") from None
+            raise UnreadableFile(msg("cannot read file: {reason}", reason=exc.strerror)) from None
     if len(raw) > MAX_BYTES:  # it grew while we read it
-        raise UnreadableFile(f"file is over {MAX_BYTES:,} bytes; a bank may have at most {MAX_BYTES:,}; split it")
+        raise UnreadableFile(msg("file is over {limit} bytes; a bank may have at most {limit}; split it", limit=f"{MAX_BYTES:,}"))
     return raw
 
 
-def _file_kind(mode: int) -> str:
-    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
-    return next((name for test, name in kinds if test(mode)), "a special file")
+def _file_kind(mode: int):
+    kinds = ((stat.S_ISFIFO, N_("a FIFO")), (stat.S_ISCHR, N_("a character device")),
+             (stat.S_ISBLK, N_("a block device")), (stat.S_ISSOCK, N_("a socket")), (stat.S_ISDIR, N_("a folder")))
+    return msg(next((name for test, name in kinds if test(mode)), N_("a special file")))
 
 
 def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
@@ -122,8 +124,8 @@ def load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
         return _load_bank_file(path)
     except (Exception, RecursionError, MemoryError) as exc:
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        return None, [Problem(str(path), 1, 1, None, f"cannot load this file ({detail}); if it looks like a valid "
-                                                     "bank, please report it as an mlquiz bug")]
+        return None, [Problem(str(path), 1, 1, None, msg("cannot load this file ({detail}); if it looks like a valid bank, "
+                                                         "please report it as an mlquiz bug", detail=detail))]
 
 
 def _load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
@@ -133,12 +135,12 @@ def _load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
     try:
         raw = read_bank_bytes(path)
     except UnreadableFile as exc:
-        return None, [Problem(name, 1, 1, None, str(exc))]
+        return None, [Problem(name, 1, 1, None, exc.args[0])]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Problem(name, line, 1, None, f"byte {exc.start} is not UTF-8; save the file as UTF-8")]
+        return None, [Problem(name, line, 1, None, msg("byte {offset} is not UTF-8; save the file as UTF-8", offset=exc.start))]
     try:
         data, marks = load_yaml(text, name)
     except YamlProblem as exc:

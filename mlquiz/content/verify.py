@@ -15,6 +15,7 @@ from pathlib import Path
 from mlquiz.content.model import LoadResult, Problem, Question
 from mlquiz.content.loading import bank_files, cross_bank_problems, load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import msg
 from mlquiz.content.lint import lint_bank, lint_banks
 
 VERIFY_BUDGET = 120.0  # seconds in all; the shipped banks take ~3, a bank that needs more is too expensive
@@ -87,9 +88,9 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
         for question in bank.questions:
             if time.monotonic() > deadline:
                 problems.append(Problem(question.file, question.line, 1, question.id,
-                                        f"verify stopped here: its {budget_seconds():g} s budget is spent, so this "
-                                        "and the questions after it were not checked; use fewer or cheaper variants "
-                                        "(or set MLQUIZ_VERIFY_BUDGET)"))
+                                        msg("verify stopped here: its {seconds} s budget is spent, so this and the questions "
+                                            "after it were not checked; use fewer or cheaper variants (or set "
+                                            "MLQUIZ_VERIFY_BUDGET)", seconds=f"{budget_seconds():g}")))
                 break
             if progress:
                 progress(question)
@@ -100,8 +101,8 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
             if unverified:
                 summary.unverified += 1
                 note = Problem(question.file, question.line, 1, question.id,
-                               "numeric answer is a literal that no demo backs (unverified); use answer_from, or "
-                               "add a demo with a key so verify can check it")
+                               msg("numeric answer is a literal that no demo backs (unverified); use answer_from, or "
+                                   "add a demo with a key so verify can check it"))
                 (problems if strict else warnings).append(note)
         # quality findings: warnings, errors under --strict
         (problems if strict else warnings).extend(lint_bank(bank, items))
@@ -127,8 +128,9 @@ def untranslated(bank) -> list[Problem]:
                 fields = list(dict.fromkeys(name for name, text in localized_texts(question)
                                                if lang not in text and not neutral(text)))
                 found.append(Problem(question.file, question.line, 1, question.id,
-                                     f"no {lang} text for {', '.join(fields)}, though the bank declares languages: "
-                                     f"[{', '.join(bank.declared_languages)}]; translate it (it is shown in English)"))
+                                     msg("no {lang} text for {fields}, though the bank declares languages: {languages}; "
+                                         "translate it (it is shown in English)", lang=lang, fields=", ".join(fields),
+                                         languages=f"[{', '.join(bank.declared_languages)}]")))
     return found
 
 
@@ -169,17 +171,18 @@ def check_question(question: Question, deadline: float | None = None) -> tuple[l
     refs = (len(question.values) + (question.answer_from is not None) + bool(question.demo and question.demo.key)
             + sum(step.answer_from is not None for step in question.steps))
     for variant in range(question.variant_count):
-        where = f" (variant {variant + 1}: {question.vary[variant]})" if question.vary else ""
+        where = msg(" (variant {number}: {values})", number=variant + 1, values=question.vary[variant]) \
+            if question.vary else ""
         if deadline is not None and time.monotonic() > deadline:
-            report(f"verify's time budget ran out at variant {variant + 1} of {question.variant_count}; the rest "
-                   "were not checked")
+            report(msg("verify's time budget ran out at variant {number} of {count}; the rest were not checked",
+                       number=variant + 1, count=question.variant_count))
             break
         try:
             item = make_item(question, variant, cached=False)
             item.proof_command, item.proof_value, item.figure  # worked out lazily: make them run here
             run_snippet(question)
         except (MlquizError, TemplateError, KeyError) as exc:
-            report(f"{exc}{where}")
+            report(msg("{error}{where}", error=exc, where=where))
             continue
         items.append(item)
         checks += refs
@@ -187,11 +190,12 @@ def check_question(question: Question, deadline: float | None = None) -> tuple[l
             try:
                 expected = demo_value(question.demo, item.variables, cached=False)
             except DemoValueError as exc:
-                report(str(exc))
+                report(exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc))
                 continue
             if not isinstance(expected, (int, float)) or not _close(question.answer, expected, item.tolerance):
-                report(f"answer {question.answer!r} disagrees with demo {question.demo.demo!r} "
-                       f"{question.demo.key} = {expected!r}; use answer_from to take the demo's value")
+                report(msg("answer {answer} disagrees with demo {demo} {key} = {expected}; use answer_from to take "
+                           "the demo's value", answer=repr(question.answer), demo=repr(question.demo.demo),
+                           key=question.demo.key, expected=repr(expected)))
     unverified = question.type == "numeric" and question.answer_from is None and not (
         question.demo and question.demo.key)
     return problems, checks, unverified, items
@@ -216,9 +220,9 @@ def orphan_problems() -> list[Problem]:
     problems = []
     for path in sorted(shipped_banks_dir().iterdir()):
         if path.suffix not in (".yaml", ".yml") and path.name not in ("README.md", "__pycache__"):
-            problems.append(Problem(str(path), 1, 1, None, "not a bank (*.yaml); move it out of questions/"))
+            problems.append(Problem(str(path), 1, 1, None, msg("not a bank (*.yaml); move it out of questions/")))
     for folder in registry.builtin_demo_dirs():
         for path in sorted(folder.iterdir()):
             if path.suffix != ".py" and path.name not in ("__pycache__", "README.md"):
-                problems.append(Problem(str(path), 1, 1, None, "not a demo module (*.py); move it out of demos/"))
+                problems.append(Problem(str(path), 1, 1, None, msg("not a demo module (*.py); move it out of demos/")))
     return problems

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from mlquiz.i18n import msg
+
 MAX_BYTES = 4 * 1024 * 1024  # the largest shipped bank is ~100 KB (English and Chinese); 4 MB is not a bank
 # lines, commas, "[", "{" and "- ": an upper bound on how many values libyaml will build before we see any of
 # them (~5 us and ~300 bytes each). The largest shipped bank has ~5,200. A 2 MB flow list "[1,1,...]" took 6 s
@@ -69,7 +71,8 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
     import yaml
 
     if len(text) > MAX_BYTES:
-        raise YamlProblem(f"file is {len(text):,} characters; a bank may have at most {MAX_BYTES:,}; split it")
+        raise YamlProblem(msg("file is {size} characters; a bank may have at most {limit}; split it", size=f"{len(text):,}",
+                              limit=f"{MAX_BYTES:,}"))
     _check_characters(text)
     _check_entries(text)
     _check_flow_depth(text)
@@ -82,13 +85,13 @@ def load_yaml(text: str, filename: str) -> tuple[object, Marks]:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "not valid YAML"
             raise YamlProblem(
-                f"YAML syntax error: {problem}", *(_pos(mark) if mark else (1, 1))
+                msg("YAML syntax error: {problem}", problem=problem), *(_pos(mark) if mark else (1, 1))
             ) from None
         except yaml.reader.ReaderError as exc:
             line = text.count("\n", 0, exc.position) + 1
-            raise YamlProblem(f"character {exc.character!r} is not allowed in YAML; remove it", line) from None
+            raise YamlProblem(msg("character {char} is not allowed in YAML; remove it", char=repr(exc.character)), line) from None
         except yaml.YAMLError as exc:
-            raise YamlProblem("YAML error: " + " ".join(str(exc).split())) from None
+            raise YamlProblem(msg("YAML error: {error}", error=" ".join(str(exc).split()))) from None
         marks = Marks(filename)
         if node is None:
             return None, marks
@@ -107,7 +110,7 @@ def _check_characters(text: str) -> None:
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-        raise YamlProblem(f"character {describe(bad.group())} is not allowed in a bank; remove it", line, column)
+        raise YamlProblem(msg("character {char} is not allowed in a bank; remove it", char=describe(bad.group())), line, column)
 
 
 def _check_entries(text: str) -> None:
@@ -118,8 +121,9 @@ def _check_entries(text: str) -> None:
         past = next(itertools.islice(_ENTRY.finditer(text), MAX_ENTRIES, None))
         line = text.count("\n", 0, past.start()) + 1
         column = past.start() - (text.rfind("\n", 0, past.start()) + 1) + 1
-        raise YamlProblem(f"more than {MAX_ENTRIES:,} lines, commas, brackets and list dashes by here: more values "
-                          "than a bank holds (the largest shipped bank has about 5,000); split it into several files",
+        raise YamlProblem(msg("more than {limit} lines, commas, brackets and list dashes by here: more values than a bank "
+                              "holds (the largest shipped bank has about 5,000); split it into several files",
+                              limit=f"{MAX_ENTRIES:,}"),
                           line, column)
 
 
@@ -136,12 +140,12 @@ def _check_expanded_size(root) -> None:
     def size(node, depth: int) -> int:
         known = sizes.get(id(node))
         if known == _IN_PROGRESS:
-            raise YamlProblem("an alias refers to the value that contains it (a cycle); write the values out",
+            raise YamlProblem(msg("an alias refers to the value that contains it (a cycle); write the values out"),
                               *_pos(node.start_mark))
         if known is not None:
             return known
         if depth > MAX_DEPTH:
-            raise YamlProblem(f"values nested more than {MAX_DEPTH} deep", *_pos(node.start_mark))
+            raise YamlProblem(msg("values nested more than {limit} deep", limit=MAX_DEPTH), *_pos(node.start_mark))
         sizes[id(node)] = _IN_PROGRESS
         if isinstance(node, yaml.MappingNode):
             total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
@@ -153,7 +157,7 @@ def _check_expanded_size(root) -> None:
         return total
 
     if size(root, 0) > MAX_NODES:
-        raise YamlProblem(f"the file expands to more than {MAX_NODES:,} values (an alias bomb?); write the values out",
+        raise YamlProblem(msg("the file expands to more than {limit} values (an alias bomb?); write the values out", limit=f"{MAX_NODES:,}"),
                           *_pos(root.start_mark))
 
 
@@ -169,12 +173,12 @@ def _check_flow_depth(text: str) -> None:
             depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
             if depth > MAX_FLOW_DEPTH:
                 line = text.count("\n", 0, match.start()) + 1
-                raise YamlProblem(f"brackets nested more than {MAX_FLOW_DEPTH} deep; a bank never needs that", line)
+                raise YamlProblem(msg("brackets nested more than {limit} deep; a bank never needs that", limit=MAX_FLOW_DEPTH), line)
     # block nesting shows as indentation or as "- - - x"; both are bounded by this prefix
     deep = _DEEP_PREFIX.search(text)
     if deep:
         line = text.count("\n", 0, deep.start()) + 1
-        raise YamlProblem(f"line indented or nested more than {MAX_INDENT} columns deep", line)
+        raise YamlProblem(msg("line indented or nested more than {limit} columns deep", limit=MAX_INDENT), line)
 
 
 class _Builder:
@@ -189,11 +193,11 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise YamlProblem(
-                f"the file expands to more than {MAX_NODES:,} values (an alias bomb?); write the values out",
+                msg("the file expands to more than {limit} values (an alias bomb?); write the values out", limit=f"{MAX_NODES:,}"),
                 *_pos(node.start_mark),
             )
         if depth > MAX_DEPTH:
-            raise YamlProblem(f"values nested more than {MAX_DEPTH} deep", *_pos(node.start_mark))
+            raise YamlProblem(msg("values nested more than {limit} deep", limit=MAX_DEPTH), *_pos(node.start_mark))
         self.marks.positions.setdefault(path, _pos(node.start_mark))
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
@@ -208,15 +212,15 @@ class _Builder:
         if node.tag not in SCALAR_TAGS:
             raise self._bad_tag(node)
         if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
-            raise YamlProblem(f"a number of {len(node.value):,} characters; at most {MAX_NUMBER_CHARS} (quote it "
-                              "to make it text)", *_pos(node.start_mark))
+            raise YamlProblem(msg("a number of {size} characters; at most {limit} (quote it to make it text)",
+                                  size=f"{len(node.value):,}", limit=MAX_NUMBER_CHARS), *_pos(node.start_mark))
         try:
             return self.loader.yaml_constructors[node.tag](self.loader, node)
         except yaml.YAMLError as exc:
-            raise YamlProblem(f"cannot read value: {getattr(exc, 'problem', exc)}", *_pos(node.start_mark)) from None
+            raise YamlProblem(msg("cannot read value: {error}", error=getattr(exc, "problem", exc)), *_pos(node.start_mark)) from None
         except Exception:  # PyYAML's constructors raise ValueError, IndexError, KeyError for !!int abc and the like
             kind = node.tag.rsplit(":", 1)[-1]
-            raise YamlProblem(f"{node.value[:40]!r} is not a valid {kind}; write one, or drop the !!{kind} tag",
+            raise YamlProblem(msg("{value} is not a valid {kind}; write one, or drop the !!{kind} tag", value=repr(node.value[:40]), kind=kind),
                               *_pos(node.start_mark)) from None
 
     def _mapping(self, node, path: tuple, depth: int) -> dict:
@@ -226,14 +230,14 @@ class _Builder:
         seen: dict = {}
         for key_node, value_node in _merged_pairs(node):
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem("a mapping key must be plain text", *_pos(key_node.start_mark))
+                raise YamlProblem(msg("a mapping key must be plain text"), *_pos(key_node.start_mark))
             key = self.build(key_node, path + ("<key>",), depth + 1)
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise YamlProblem(f"a mapping key must be plain text, not {key!r}", *_pos(key_node.start_mark))
+                raise YamlProblem(msg("a mapping key must be plain text, not {key}", key=repr(key)), *_pos(key_node.start_mark))
             if key in seen:
                 first = seen[key]
                 raise YamlProblem(
-                    f"key {key!r} appears twice (first at line {first[0]}); keep one",
+                    msg("key {key} appears twice (first at line {line}); keep one", key=repr(key), line=first[0]),
                     *_pos(key_node.start_mark),
                 )
             seen[key] = _pos(key_node.start_mark)
@@ -244,7 +248,8 @@ class _Builder:
 
     def _bad_tag(self, node):
         return YamlProblem(
-            f"YAML tag {node.tag!r} is not allowed; banks hold plain text, numbers, lists and mappings (quote the value to make it text)",
+            msg("YAML tag {tag} is not allowed; banks hold plain text, numbers, lists and mappings (quote the value to "
+                "make it text)", tag=repr(node.tag)),
             *_pos(node.start_mark),
         )
 
@@ -259,7 +264,7 @@ def _merged_pairs(node):
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
-                    raise YamlProblem("'<<' must merge a mapping", *_pos(source.start_mark))
+                    raise YamlProblem(msg("'<<' must merge a mapping"), *_pos(source.start_mark))
                 merged.extend(_merged_pairs(source))
         else:
             own.append((key_node, value_node))
