@@ -20,7 +20,7 @@ runner = CliRunner()
 STR, INT, NUM, BOOL, LIST, DICT, NONE = str, int, (int, float), bool, list, dict, type(None)
 SHOW = {"schema": STR, "id": STR, "bank": STR, "file": STR, "line": INT, "topic": STR, "tags": LIST,
         "difficulty": STR, "type": STR, "source": (STR, NONE), "variants": LIST}
-VARIANT = {"variant": INT, "variables": DICT, "prompt": STR, "options": LIST, "answer": (STR, LIST, BOOL, NUM),
+VARIANT = {"variant": INT, "variables": DICT, "shown_variables": DICT, "prompt": STR, "options": LIST, "answer": (STR, LIST, BOOL, NUM),
            "answer_text": STR, "accept": LIST, "tolerance": (DICT, NONE), "tolerance_text": (STR, NONE),
            "unit": (STR, NONE), "hint": (STR, NONE), "explanation": STR, "demo": (DICT, NONE),
            "code": (STR, NONE), "chart": (DICT, NONE), "steps": LIST}

@@ -564,7 +564,7 @@ def question_card(record: dict, as_json: bool) -> None:
     variants = record["variants"]
     for variant in variants[:3]:
         if len(variants) > 1:
-            shown = ", ".join(f"{k}={v}" for k, v in variant["variables"].items())
+            shown = ", ".join(f"{k}={v}" for k, v in variant["shown_variables"].items())
             out.print("\n[cyan]" + _("variant {number} of {count}").format(number=variant["variant"] + 1,
                                                                            count=len(variants))
                       + f"[/] [dim]({escape(shown)})[/]")

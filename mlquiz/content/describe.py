@@ -41,6 +41,7 @@ def variant_record(item: Item) -> dict:
     return {
         "variant": item.variant,
         "variables": dict(item.variables),
+        "shown_variables": dict(item.shown_variables),  # as the prompt shows them (a vary value may be per language)
         "prompt": item.prompt,
         "options": list(item.options),  # in the bank's order; a session shuffles them
         "answer": _answer(item),

@@ -40,6 +40,7 @@ class Item:
     cached: bool = field(default=True, repr=False, compare=False)  # may demo values come from the cache?
     code: str | None = None  # the snippet shown with the prompt (the demo runs exactly this text)
     steps: tuple["Item", ...] = ()  # a derivation's graded steps, each a concrete item of its own kind
+    shown_variables: dict = field(default_factory=dict)  # the vary values as this item's language writes them
 
     @property
     def id(self) -> str:
@@ -206,6 +207,7 @@ def make_item(question: Question, variant: int = 0, lang: str = "en", *, cached:
         accept=_accepted(question, lang, shown), tolerance=tolerance,
         unit=text(question.unit), explanation=text(question.explanation), hint=text(question.hint), cached=cached,
         code=_snippet(question.code), steps=steps,
+        shown_variables={name: shown[name] for name in row},
     )
 
 
