@@ -595,3 +595,13 @@ def test_linter_findings_in_chinese_under_strict(tmp_path):
     assert shown.exit_code == 1 and "[long-key] 正确选项长度是干扰项的" in shown.output, shown.output
     english = invoke("verify", "--strict", bank)
     assert "[long-key] the correct option is" in english.output, english.output
+
+
+def test_where_config_and_reset_in_chinese():
+    where = invoke("--lang", "zh", "where")
+    assert where.exit_code == 0 and "学习进度" in where.output and "（可放心删除）" in where.output, where.output
+    config = invoke("config", env={"MLQUIZ_LANG": "zh"})
+    assert config.exit_code == 0 and "# 设置来自" in config.output and "desired_retention = 0.9" in config.output
+    reset = invoke("--lang", "zh", "reset", "--topic", "lstm")
+    assert reset.exit_code == 0 and "主题 lstm：没有可清除的进度" in reset.output, reset.output
+    assert "nothing to forget for topic lstm" in invoke("reset", "--topic", "lstm").output

@@ -192,6 +192,7 @@ def where(json: bool = JsonOption):
 
     Example: mlquiz where
     """
+    _language(None)  # the global --lang, MLQUIZ_LANG, the settings or the locale
     from mlquiz import paths
     from mlquiz.cli import render
 
@@ -204,6 +205,7 @@ def config(json: bool = JsonOption):
 
     Example: mlquiz config
     """
+    _language(None)
     from mlquiz import settings
     from mlquiz.cli import render
 
@@ -259,19 +261,20 @@ def reset(topic: list[str] = typer.Option(None, "--topic", "-t", help="Only this
 
     Example: mlquiz reset --topic lstm
     """
+    _language(None)
     from mlquiz.cli import render
     from mlquiz.practice import lookup, scheduler
 
     plan = lookup.plan_reset(bank or [], topic or (), question or ())
     if not plan.reviews and not plan.questions:
-        typer.echo(f"nothing to forget for {plan.what}")
+        typer.echo(_("nothing to forget for {what}").format(what=plan.what))
         return
     if not yes and not render.confirm_reset(plan):
-        typer.echo("nothing was changed")
+        typer.echo(_("nothing was changed"))
         raise typer.Exit(1)
     backup = lookup.reset(plan, scheduler.utc_now())
-    typer.echo(f"forgot {plan.reviews} reviews of {plan.questions} questions ({plan.what}); "
-               f"a copy of the store before is at {backup}")
+    typer.echo(_("forgot {reviews} reviews of {questions} questions ({what}); a copy of the store before is at "
+                 "{backup}").format(reviews=plan.reviews, questions=plan.questions, what=plan.what, backup=backup))
 
 
 bank_app = typer.Typer(help="Create question banks.", no_args_is_help=True)
@@ -285,10 +288,11 @@ def bank_new(name: str = typer.Argument(..., help="Bank id, e.g. my-course."),
 
     Example: mlquiz bank new my-course --dir banks/
     """
+    _language(None)
     from mlquiz.content.scaffold import new_bank
 
     path = new_bank(name, dir)
-    typer.echo(f"wrote {path}; check it with: mlquiz verify {path}")
+    typer.echo(_("wrote {path}; check it with: mlquiz verify {path}").format(path=path))
 
 
 export_app = typer.Typer(help="Export banks to Anki, Moodle (GIFT) or Markdown.", no_args_is_help=True)

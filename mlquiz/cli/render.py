@@ -175,7 +175,7 @@ def demo_result(spec, values: dict, as_json: bool, plot: str | None = None, scen
         from mlquiz.demokit.plot import save_figure
 
         path = save_figure(registry.figure(spec, result), plot, made_by=spec.command(values))
-        console(stderr=True).print(f"wrote {escape(str(path))}")
+        console(stderr=True).print(_("wrote {path}").format(path=escape(str(path))))
     if as_json:
         print_json({"demo": spec.name, "params": registry.to_jsonable(values),
                     "result": registry.to_jsonable(result)})
@@ -645,33 +645,44 @@ def search_results(found: dict, as_json: bool) -> None:
 
 
 def confirm_reset(plan) -> bool:
+    from mlquiz.safetext import terminal as escape
     out = console()
-    out.print(f"This forgets {plan.reviews} reviews of {plan.questions} questions ({plan.what}) in {plan.store}; "
-              "a copy is kept beside it.")
+    out.print(_("This forgets {reviews} reviews of {questions} questions ({what}) in {store}; a copy is kept "
+                "beside it.").format(reviews=plan.reviews, questions=plan.questions, what=plan.what,
+                                     store=escape(plan.store)), soft_wrap=True)
     try:
-        answer = out.input("Type [bold]yes[/] to go on > ")
+        answer = out.input(_("Type {yes} to go on > ").format(yes="[bold]yes[/]"))
     except EOFError:
         return False
-    return answer.strip().casefold() in ("yes", "y")
+    return answer.strip().casefold() in ("yes", "y", "是")
 
 
 def locations(where: dict, as_json: bool) -> None:
+    from rich.cells import cell_len
+
+    from mlquiz.safetext import terminal as escape
     if as_json:
         print_json(where)
         return
     out = console()
-    note = lambda exists: "" if exists else "  [dim](not created yet)[/]"  # noqa: E731
-    out.print(f"progress  {where['progress']}{note(where['progress_exists'])}", soft_wrap=True)
-    out.print(f"cache     {where['cache']}  [dim](safe to delete)[/]", soft_wrap=True)
-    out.print(f"settings  {where['config']}{note(where['config_exists'])}", soft_wrap=True)
+    note = lambda exists: "" if exists else "  [dim]" + _("(not created yet)") + "[/]"  # noqa: E731
+    names = [_("progress"), _("cache"), _("settings")]
+    width = max(map(cell_len, names)) + 2
+    def name(text: str) -> str:
+        return text + " " * (width - cell_len(text))
+    out.print(name(names[0]) + escape(where["progress"]) + note(where["progress_exists"]), soft_wrap=True)
+    out.print(name(names[1]) + escape(where["cache"]) + "  [dim]" + _("(safe to delete)") + "[/]", soft_wrap=True)
+    out.print(name(names[2]) + escape(where["config"]) + note(where["config_exists"]), soft_wrap=True)
     if where["legacy_progress"]:
-        out.print(f"[yellow]old progress[/] {where['legacy_progress']}: moved to the data folder by the next "
-                  "practice session", soft_wrap=True)
+        out.print("[yellow]" + _("old progress") + "[/] " + _("{path}: moved to the data folder by the next practice "
+                  "session").format(path=escape(where["legacy_progress"])), soft_wrap=True)
     if where["overridden_by"]:
-        out.print(f"[dim](all under {where['data']}, set by {where['overridden_by']})[/]", soft_wrap=True)
+        out.print("[dim]" + _("(all under {folder}, set by {source})").format(
+            folder=escape(where["data"]), source=escape(where["overridden_by"])) + "[/]", soft_wrap=True)
 
 
 def settings_report(prefs, as_json: bool) -> None:
+    from mlquiz.safetext import terminal as escape
     from mlquiz.paths import config_path
 
     data = prefs.to_dict()
@@ -680,17 +691,17 @@ def settings_report(prefs, as_json: bool) -> None:
         print_json(data)
         return
     out = console()
-    where = prefs.source or f"{config_path()} (not created: these are the defaults)"
-    out.print(f"[dim]# settings from {where}[/]", soft_wrap=True)
+    where = prefs.source or _("{path} (not created: these are the defaults)").format(path=config_path())
+    out.print("[dim]# " + _("settings from {source}").format(source=escape(str(where))) + "[/]", soft_wrap=True)
     for key in ("desired_retention", "learning_steps", "relearning_steps", "session_length", "language"):
         value = data[key]
         if value is None:
-            out.print(f"# {key} = (not set: --lang, MLQUIZ_LANG or the locale decide)", highlight=False)
+            out.print(f"# {key} = " + _("(not set: --lang, MLQUIZ_LANG or the locale decide)"), highlight=False)
             continue
         shown = "[" + ", ".join(f'"{v}"' for v in value) + "]" if isinstance(value, list) else (
             f'"{value}"' if isinstance(value, str) else str(value))
         out.print(f"{key} = {shown}", highlight=False)
-    out.print("[dim]# edit the file to change them; docs/settings.md explains each[/]")
+    out.print("[dim]# " + _("edit the file to change them; docs/settings.md explains each") + "[/]")
 
 
 def stats_report(stats, as_json: bool) -> None:

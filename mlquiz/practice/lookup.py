@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _
 
 
 def show(question_id: str, extra_banks, lang: str = "en") -> dict:
@@ -58,9 +59,10 @@ def plan_reset(extra_banks, topics=(), question_ids=()) -> ResetPlan:
             ids = sorted({qid for qid, (topic, _c, _d) in store.cards().items() if topic in wanted}
                          | {q.id for q in loaded.questions if q.topic in wanted}
                          | {find(loaded.questions, qid).id for qid in question_ids})
-            parts = [f"topic {t}" for t in wanted] + [f"question {q}" for q in question_ids]
+            parts = [_("topic {name}").format(name=t) for t in wanted] + \
+                    [_("question {id}").format(id=q) for q in question_ids]
         questions, reviews = store.counts(ids)
-        return ResetPlan(ids, questions, reviews, ", ".join(parts) or "all progress", str(store.path))
+        return ResetPlan(ids, questions, reviews, _(", ").join(parts) or _("all progress"), str(store.path))
     finally:
         store.close()
 
