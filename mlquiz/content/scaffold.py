@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mlquiz.content.model import ID_PATTERN
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import _
 
 TEMPLATE = '''\
 # A question bank for mlquiz. Check it with:  mlquiz verify {path}
@@ -107,12 +108,12 @@ questions:
 
 def new_bank(name: str, folder: Path) -> Path:
     if not ID_PATTERN.match(name) or len(name) > 40:
-        raise MlquizError(f"bank name {name!r} must be lowercase words joined by '-', e.g. my-course")
+        raise MlquizError(_("bank name {name} must be lowercase words joined by '-', e.g. my-course").format(name=repr(name)))
     if not folder.is_dir():
-        raise MlquizError(f"{folder}: no such folder; create it or choose another with --dir")
+        raise MlquizError(_("{folder}: no such folder; create it or choose another with --dir").format(folder=folder))
     path = folder / f"{name}.yaml"
     if path.exists():
-        raise MlquizError(f"{path} already exists; choose another name or remove it first")
+        raise MlquizError(_("{path} already exists; choose another name or remove it first").format(path=path))
     title = name.replace("-", " ").capitalize()
     path.write_text(TEMPLATE.format(name=name, title=title, path=path), encoding="utf-8")
     return path
