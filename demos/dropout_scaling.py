@@ -107,10 +107,12 @@ def dropout_forward(x: np.ndarray, p: float, *, train: bool, keep: np.ndarray | 
 def compute(p: float = 0.5, n_units: int = 1000, trials: int = 1000, seed: int = 0) -> DropoutScaling:
     """Monte Carlo check of inverted dropout's expectation against the exact values."""
     from mlquiz.errors import DemoInputError
+    from mlquiz.i18n import _
 
     if n_units * trials > MAX_DRAWS:
         raise DemoInputError(
-            f"--n-units x --trials = {n_units * trials:,} draws is too many; keep it under {MAX_DRAWS:,}")
+            _("--n-units x --trials = {draws:,} draws is too many; keep it under {limit:,}").format(
+                draws=n_units * trials, limit=MAX_DRAWS))
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 2.0, n_units)  # positive activations, as after a ReLU, mean about 1
     keep = rng.random((trials, n_units)) >= p  # kept with probability 1 - p
@@ -150,31 +152,34 @@ def render(result: DropoutScaling):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     r = result
     summary = key_values(
-        f"dropout, drop probability p = {r.p:g}",
+        _("dropout, drop probability p = {p:g}").format(p=r.p),
         [
-            ("keep probability 1 - p", f"{r.keep_prob:.4g}"),
-            ("training scale 1 / (1 - p)", f"{r.scale:.6g}"),
-            ("fraction zeroed", f"{r.fraction_zeroed:.4f}"),
-            ("input mean", f"{r.input_mean:.5f}"),
-            ("Monte Carlo training mean", f"{r.mc_mean_inverted:.5f} ± {r.mc_standard_error:.5f}"),
+            (_("keep probability 1 - p"), f"{r.keep_prob:.4g}"),
+            (_("training scale 1 / (1 - p)"), f"{r.scale:.6g}"),
+            (_("fraction zeroed"), f"{r.fraction_zeroed:.4f}"),
+            (_("input mean"), f"{r.input_mean:.5f}"),
+            (_("Monte Carlo training mean"), f"{r.mc_mean_inverted:.5f} ± {r.mc_standard_error:.5f}"),
             ("z = (MC - input) / SE", "-" if r.mc_z is None else f"{r.mc_z:+.2f}"),
-            ("eval mode: max |y - x|", f"{r.eval_max_abs_diff:g}"),
-            ("mean y² / x² in training", f"{r.second_moment_ratio:.4g} (MC {r.mc_second_moment_ratio:.4g})"),
+            (_("eval mode: max |y - x|"), f"{r.eval_max_abs_diff:g}"),
+            (_("mean y² / x² in training"), f"{r.second_moment_ratio:.4g} (MC {r.mc_second_moment_ratio:.4g})"),
         ],
     )
-    summary.caption = f"{r.trials} random masks over {r.n_units} units"
+    summary.caption = _("{trials} random masks over {units} units").format(trials=r.trials, units=r.n_units)
     return Group(summary, draw(figure(result)))
 
 
 def figure(result: DropoutScaling):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
     r = result
-    labels = ["input x", "inverted, train", "inverted, eval", "older, train", "older, test",
-              "older, test, no factor", "divided by p"]
+    labels = [_("input x"), _("inverted, train"), _("inverted, eval"), _("older, train"), _("older, test"),
+              _("older, test, no factor"), _("divided by p")]
     values = [r.input_mean, r.mc_mean_inverted, r.input_mean, r.classic_train_mc_mean, r.classic_test_mean,
               r.input_mean, None if r.wrong_divisor_ratio is None else r.wrong_divisor_ratio * r.input_mean]
-    return Figure.bars("Mean activation by dropout variant and mode", labels, values, y_label="mean activation")
+    return Figure.bars(_("Mean activation by dropout variant and mode"), labels, values,
+                       y_label=_("mean activation"))

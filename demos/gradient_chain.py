@@ -69,14 +69,21 @@ def render(result: GradientChain):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
-    trend = "explodes" if result.factor > 1 else "vanishes" if result.factor < 1 else "stays at 1"
+    if result.factor > 1:
+        title = _("factor {factor} over {layers} layers: the gradient explodes")
+    elif result.factor < 1:
+        title = _("factor {factor} over {layers} layers: the gradient vanishes")
+    else:
+        title = _("factor {factor} over {layers} layers: the gradient stays at 1")
     summary = key_values(
-        f"factor {result.factor} over {result.layers} layers: the gradient {trend}",
+        title.format(factor=result.factor, layers=result.layers),
         [
-            ("factor ** layers", f"{result.product:.10g}"),
-            ("log10 of it", f"{result.log10_product:.4f}"),
-            ("layers to double/halve", "never" if result.layers_to_double is None else f"{result.layers_to_double:.2f}"),
+            (_("factor ** layers"), f"{result.product:.10g}"),
+            (_("log10 of it"), f"{result.log10_product:.4f}"),
+            (_("layers to double/halve"),
+             _("never") if result.layers_to_double is None else f"{result.layers_to_double:.2f}"),
         ],
     )
     return Group(summary, draw(figure(result)))
@@ -85,7 +92,9 @@ def render(result: GradientChain):
 def figure(result: GradientChain):
     """The gradient's scale by depth, on a log axis: a straight line whose slope is log10(factor)."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _
 
-    return Figure(f"Gradient scale by depth: factor {result.factor:g} per layer", "layers passed", "gradient scale",
+    return Figure(_("Gradient scale by depth: factor {factor:g} per layer").format(factor=result.factor),
+                  _("layers passed"), _("gradient scale"),
                   (Series(f"{result.factor:g}**depth", tuple(result.depths), tuple(float(p) for p in result.products)),),
                   log_y=True)

@@ -151,24 +151,25 @@ def render(result: GradientClipping):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     chart = draw(figure(result))
     exploding = key_values(
-        f"exploding gradient, {result.dim} components",
+        _("exploding gradient, {dim} components").format(dim=result.dim),
         [
-            ("cosine with original, by norm", f"{result.cosine_norm_clip:.6f}"),
-            ("cosine with original, by value", f"{result.cosine_value_clip:.6f}"),
-            ("angle turned by value clipping", f"{result.angle_value_clip_deg:.2f}°"),
-            ("components capped by value", f"{result.fraction_components_clipped:.1%}"),
+            (_("cosine with original, by norm"), f"{result.cosine_norm_clip:.6f}"),
+            (_("cosine with original, by value"), f"{result.cosine_value_clip:.6f}"),
+            (_("angle turned by value clipping"), f"{result.angle_value_clip_deg:.2f}°"),
+            (_("components capped by value"), f"{result.fraction_components_clipped:.1%}"),
         ],
     )
     vanishing = key_values(
-        "vanishing gradient: clipping leaves it alone",
+        _("vanishing gradient: clipping leaves it alone"),
         [
-            ("norm before", f"{result.vanishing_norm_before:.4g}"),
-            ("after clip by norm", f"{result.vanishing_norm_after_norm_clip:.4g}"),
-            ("after clip by value", f"{result.vanishing_norm_after_value_clip:.4g}"),
-            ("unchanged", "yes" if result.vanishing_unchanged else "no"),
+            (_("norm before"), f"{result.vanishing_norm_before:.4g}"),
+            (_("after clip by norm"), f"{result.vanishing_norm_after_norm_clip:.4g}"),
+            (_("after clip by value"), f"{result.vanishing_norm_after_value_clip:.4g}"),
+            (_("unchanged"), _("yes") if result.vanishing_unchanged else _("no")),
         ],
     )
     return Group(chart, exploding, vanishing)
@@ -176,8 +177,10 @@ def render(result: GradientClipping):
 
 def figure(result: GradientClipping):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
-    return Figure.bars("Exploding gradient's norm before and after clipping",
-                       ["before", f"by norm ({result.max_norm:g})", f"by value ({result.clip_value:g})"],
+    return Figure.bars(_("Exploding gradient's norm before and after clipping"),
+                       [_("before"), _("by norm ({max_norm:g})").format(max_norm=result.max_norm),
+                        _("by value ({clip_value:g})").format(clip_value=result.clip_value)],
                        [result.norm_before, result.norm_after_norm_clip, result.norm_after_value_clip],
-                       y_label="L2 norm", log_y=True)
+                       y_label=_("L2 norm"), log_y=True)

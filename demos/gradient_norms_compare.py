@@ -112,22 +112,37 @@ def compute(net_a: str = "sigmoid-xavier", net_b: str = "relu-he", depth: int = 
     )
 
 
+def _regime(regime: str) -> str:
+    """A regime word of deep_mlp_gradients (English in the result) in the user's language."""
+    from mlquiz.i18n import pgettext
+
+    return {"vanishing": pgettext("gradient regime", "vanishing"),
+            "exploding": pgettext("gradient regime", "exploding"),
+            "stable": pgettext("gradient regime", "stable")}.get(regime, regime)
+
+
 def figure(result: GradientNormsCompare):
     """Both nets' ||dL/dh|| by layer on a log axis, named only A and B (which is which is the question)."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _
 
     if result.view == "bars":  # the values printed: a layer's norm is read exactly
         order = range(result.depth, -1, -1)
-        return Figure.bars(f"||dL/dh|| by layer of a {result.depth}-layer MLP", [f"layer {layer}" for layer in order],
+        return Figure.bars(_("||dL/dh|| by layer of a {depth}-layer MLP").format(depth=result.depth),
+                           [_("layer {layer}").format(layer=layer) for layer in order],
                            [result.norms_a[layer] for layer in order], y_label="||dL/dh||", log_y=True,
                            value_format="{:.2e}",
-                           caption=f"{result.net_a}: {result.regime_a}, {result.per_layer_factor_a:.3g} per layer.")
+                           caption=_("{net}: {regime}, {factor:.3g} per layer.").format(
+                               net=result.net_a, regime=_regime(result.regime_a), factor=result.per_layer_factor_a))
     layers = tuple(float(layer) for layer in range(result.depth + 1))
-    return Figure(f"||dL/dh|| by layer: two {result.depth}-layer MLPs", "layer (0 = input)", "||dL/dh||",
-                  (Series("net A", layers, tuple(result.norms_a)), Series("net B", layers, tuple(result.norms_b))),
+    return Figure(_("||dL/dh|| by layer: two {depth}-layer MLPs").format(depth=result.depth),
+                  _("layer (0 = input)"), "||dL/dh||",
+                  (Series(_("net A"), layers, tuple(result.norms_a)), Series(_("net B"), layers, tuple(result.norms_b))),
                   log_y=True,
-                  caption=f"Net A ({result.net_a}) {result.regime_a}, {result.per_layer_factor_a:.3g} per layer; "
-                          f"net B ({result.net_b}) {result.regime_b}, {result.per_layer_factor_b:.3g} per layer.")
+                  caption=_("Net A ({net_a}) {regime_a}, {factor_a:.3g} per layer; "
+                            "net B ({net_b}) {regime_b}, {factor_b:.3g} per layer.").format(
+                      net_a=result.net_a, regime_a=_regime(result.regime_a), factor_a=result.per_layer_factor_a,
+                      net_b=result.net_b, regime_b=_regime(result.regime_b), factor_b=result.per_layer_factor_b))
 
 
 def render(result: GradientNormsCompare):
@@ -135,12 +150,14 @@ def render(result: GradientNormsCompare):
     from rich.table import Table
 
     from mlquiz.charts import draw
+    from mlquiz.i18n import _
 
-    table = Table(title=f"net A = {result.net_a}, net B = {result.net_b}", box=None)
-    for column in ("layer", "net A", "net B"):
+    table = Table(title=_("net A = {net_a}, net B = {net_b}").format(net_a=result.net_a, net_b=result.net_b),
+                  box=None)
+    for column in (_("layer"), _("net A"), _("net B")):
         table.add_column(column, justify="right")
     for layer in range(result.depth, -1, -1):
         table.add_row(str(layer), f"{result.norms_a[layer]:.2e}", f"{result.norms_b[layer]:.2e}")
-    table.caption = (f"below {result.threshold:g} from layer {result.layer_below_a} (A), "
-                     f"{result.layer_below_b} (B) down")
+    table.caption = _("below {threshold:g} from layer {layer_a} (A), {layer_b} (B) down").format(
+        threshold=result.threshold, layer_a=result.layer_below_a, layer_b=result.layer_below_b)
     return Group(draw(figure(result)), table)

@@ -133,16 +133,17 @@ def render(result: InitBounds):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     r = result
     summary = key_values(
-        f"{r.torch_layer}: weight {tuple(r.weight_shape)}",
+        _("{layer}: weight {shape}").format(layer=r.torch_layer, shape=tuple(r.weight_shape)),
         [("fan_in / fan_out", f"{r.fan_in:,} / {r.fan_out:,}"),
-         ("PyTorch default weight bound 1/sqrt(fan_in)", f"{r.default_weight_bound:.6g}"),
-         ("PyTorch default bias bound 1/sqrt(fan_in)", f"{r.default_bias_bound:.6g}"),
-         ("Xavier uniform bound sqrt(6/(fan_in+fan_out))", f"{r.xavier_uniform_bound:.6g}"),
-         ("He normal std sqrt(2/fan_in)", f"{r.he_normal_std:.6g}"),
-         ("He std / default std", f"{r.he_over_default_std:.6g}")],
+         (_("PyTorch default weight bound 1/sqrt(fan_in)"), f"{r.default_weight_bound:.6g}"),
+         (_("PyTorch default bias bound 1/sqrt(fan_in)"), f"{r.default_bias_bound:.6g}"),
+         (_("Xavier uniform bound sqrt(6/(fan_in+fan_out))"), f"{r.xavier_uniform_bound:.6g}"),
+         (_("He normal std sqrt(2/fan_in)"), f"{r.he_normal_std:.6g}"),
+         (_("He std / default std"), f"{r.he_over_default_std:.6g}")],
     )
     return Group(summary, draw(figure(r)))
 
@@ -150,9 +151,10 @@ def render(result: InitBounds):
 def figure(result: InitBounds):
     """The standard deviation each scheme gives this layer's weights."""
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
     r = result
-    return Figure.bars(f"Weight standard deviation, {r.torch_layer}",
-                       ["PyTorch default", "Xavier", "He (fan_in)", "He (fan_out)"],
+    return Figure.bars(_("Weight standard deviation, {layer}").format(layer=r.torch_layer),
+                       [_("PyTorch default"), "Xavier", "He (fan_in)", "He (fan_out)"],
                        [r.default_weight_std, r.xavier_std, r.he_normal_std, r.he_normal_std_fan_out],
-                       y_label="std of the weights")
+                       y_label=_("std of the weights"))
