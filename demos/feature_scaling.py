@@ -251,8 +251,8 @@ def render(result: FeatureScaling):
     from mlquiz.charts import draw
     from mlquiz.i18n import _
 
-    table = Table(title=_("least squares on [1, x1, x2], n = {n}, tol = {tol:g}").format(
-        n=result.n_samples, tol=result.tolerance), box=None)
+    table = Table(title=_("least squares on {design}, n = {n}, tol = {tol:g}").format(
+        design="[1, x1, x2]", n=result.n_samples, tol=result.tolerance), box=None)
     for column in (_("features"), _("x1 range"), _("x2 range"), "kappa(X'X)", _("GD steps"), _("bound")):
         table.add_column(column, justify="right")
     rows = (
