@@ -63,8 +63,9 @@ def compute(size: int = 32, kernel: int = 3, shift: int = 1, seed: int = 0) -> C
     excluded, so away from the border :math:`(w * S_s x)[i, j] = (w * x)[i, j - s]`.
     """
     if kernel + shift >= size:
-        raise DemoInputError(f"--kernel {kernel} plus --shift {shift} must be less than --size {size}; "
-                             "use a larger --size")
+        from mlquiz.i18n import _
+        raise DemoInputError(_("--kernel {kernel} plus --shift {shift} must be less than --size {size}; "
+                               "use a larger --size").format(kernel=kernel, shift=shift, size=size))
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((1, 1, size, size))
     w = rng.standard_normal((1, 1, kernel, kernel))
@@ -96,14 +97,17 @@ def _strided_error(x, x_shifted, w, shift: int) -> float:
 
 def render(result: ConvEquivariance):
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     return key_values(
-        f"shift a {result.size}x{result.size} input by {result.shift} px, {result.kernel}x{result.kernel} conv",
+        _("shift a {size}x{size} input by {shift} px, {kernel}x{kernel} conv").format(
+            size=result.size, shift=result.shift, kernel=result.kernel),
         [
-            ("conv(shift x) vs shift(conv x)", f"{result.equivariance_error:.2e}  (equivariant)"),
-            ("conv(shift x) vs conv(x), same positions", f"{result.positionwise_change:.3f}  (not invariant)"),
-            ("2x2 max-pool outputs unchanged", f"{result.maxpool_unchanged_fraction:.1%}"),
-            ("global average pool, relative change", f"{result.gap_relative_change:.2e}"),
-            ("stride 2: best shifted match error", f"{result.strided_equivariance_error:.2e}"),
+            (_("conv(shift x) vs shift(conv x)"), _("{error:.2e}  (equivariant)").format(error=result.equivariance_error)),
+            (_("conv(shift x) vs conv(x), same positions"),
+             _("{change:.3f}  (not invariant)").format(change=result.positionwise_change)),
+            (_("2x2 max-pool outputs unchanged"), f"{result.maxpool_unchanged_fraction:.1%}"),
+            (_("global average pool, relative change"), f"{result.gap_relative_change:.2e}"),
+            (_("stride 2: best shifted match error"), f"{result.strided_equivariance_error:.2e}"),
         ],
     )

@@ -138,17 +138,21 @@ def render(result: EarlyStopping):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     r = result
+    stopped = _("{epoch} (patience ran out)") if r.stopped_early else _("{epoch} (all given epochs)")
     summary = key_values(
-        f"patience {r.patience}, min_delta {r.min_delta:g}, {r.epochs_given} epochs given",
-        [("stopped after epoch", f"{r.stopped_epoch}" + (" (patience ran out)" if r.stopped_early else " (all given epochs)")),
-         ("best epoch, loss", f"{r.best_epoch}, {r.best_loss:g}"),
-         ("epochs without improvement", str(r.epochs_without_improvement)),
-         ("weights kept, no restore", f"epoch {r.stopped_epoch} ({r.final_loss:g})"),
-         ("restore_best_weights (Keras 3)", f"epoch {r.restored_epoch}"),
-         ("restore_best_weights (tf.keras 2)", f"epoch {r.restored_epoch_tf_keras2}"),
-         ("lowest loss given", f"epoch {r.lowest_given_epoch} ({r.lowest_given_loss:g})")],
+        _("patience {patience}, min_delta {min_delta:g}, {epochs} epochs given").format(
+            patience=r.patience, min_delta=r.min_delta, epochs=r.epochs_given),
+        [(_("stopped after epoch"), stopped.format(epoch=r.stopped_epoch)),
+         (_("best epoch, loss"), f"{r.best_epoch}, {r.best_loss:g}"),
+         (_("epochs without improvement"), str(r.epochs_without_improvement)),
+         (_("weights kept, no restore"), _("epoch {epoch} ({loss:g})").format(epoch=r.stopped_epoch, loss=r.final_loss)),
+         (_("restore_best_weights (Keras 3)"), _("epoch {epoch}").format(epoch=r.restored_epoch)),
+         (_("restore_best_weights (tf.keras 2)"), _("epoch {epoch}").format(epoch=r.restored_epoch_tf_keras2)),
+         (_("lowest loss given"), _("epoch {epoch} ({loss:g})").format(epoch=r.lowest_given_epoch,
+                                                                      loss=r.lowest_given_loss))],
     )
     return Group(summary, draw(figure(r)))
 
@@ -156,17 +160,18 @@ def render(result: EarlyStopping):
 def figure(result: EarlyStopping):
     """Validation loss per epoch, with the best epoch, the stop and the epochs never run marked."""
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
     r = result
     labels = []
     for epoch in range(1, r.epochs_given + 1):
         if epoch > r.stopped_epoch:
-            mark = "not run"
+            mark = _("not run")
         elif epoch == r.best_epoch:
-            mark = "best"
+            mark = _("best")
         elif epoch == r.stopped_epoch and r.stopped_early:
-            mark = "stop"
+            mark = _("stop")
         else:
-            mark = "better" if r.improved[epoch - 1] else f"wait {r.wait[epoch - 1]}"
-        labels.append(f"epoch {epoch} {mark}")
-    return Figure.bars("Validation loss by epoch", labels, r.losses, y_label="val_loss", value_format="{:g}")
+            mark = _("better") if r.improved[epoch - 1] else _("wait {wait}").format(wait=r.wait[epoch - 1])
+        labels.append(_("epoch {epoch} {mark}").format(epoch=epoch, mark=mark))
+    return Figure.bars(_("Validation loss by epoch"), labels, r.losses, y_label="val_loss", value_format="{:g}")

@@ -249,31 +249,34 @@ def render(result: FeatureScaling):
     from rich.table import Table
 
     from mlquiz.charts import draw
+    from mlquiz.i18n import _
 
-    table = Table(title=f"least squares on [1, x1, x2], n = {result.n_samples}, tol = {result.tolerance:g}",
-                  box=None)
-    for column in ("features", "x1 range", "x2 range", "kappa(X'X)", "GD steps", "bound"):
+    table = Table(title=_("least squares on {design}, n = {n}, tol = {tol:g}").format(
+        design="[1, x1, x2]", n=result.n_samples, tol=result.tolerance), box=None)
+    for column in (_("features"), _("x1 range"), _("x2 range"), "kappa(X'X)", _("GD steps"), _("bound")):
         table.add_column(column, justify="right")
     rows = (
-        ("raw", result.raw_mins, result.raw_maxs, result.cond_raw, result.steps_raw, result.bound_raw),
+        (_("raw"), result.raw_mins, result.raw_maxs, result.cond_raw, result.steps_raw, result.bound_raw),
         ("z-score", None, None, result.cond_zscore, result.steps_zscore, result.bound_zscore),
         ("min-max", result.minmax_mins, result.minmax_maxs, result.cond_minmax, result.steps_minmax,
          result.bound_minmax),
     )
     for name, lows, highs, cond, steps, bound in rows:
         if lows is None:
-            ranges = ["mean 0, sd 1"] * 2
+            ranges = [_("mean 0, sd 1")] * 2
         else:
             ranges = [f"{lows[i]:.3g}..{highs[i]:.3g}" for i in range(2)]
         table.add_row(name, *ranges, f"{cond:.3g}", f"{steps:,}", f"{bound:,}")
-    table.caption = (f"learning rate 1/L; steps until L(w) - L* <= tol (L(w0) - L*); bound "
-                     f"ceil(ln tol / 2 ln(1 - 1/kappa)); predictions agree to {result.max_prediction_gap:.1g}")
+    table.caption = _("learning rate 1/L; steps until L(w) - L* <= tol (L(w0) - L*); bound "
+                      "ceil(ln tol / 2 ln(1 - 1/kappa)); predictions agree to {gap:.1g}").format(
+        gap=result.max_prediction_gap)
     return Group(table, draw(figure(result)))
 
 
 def figure(result: FeatureScaling):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
-    return Figure.bars("Gradient-descent steps to converge, by feature scaling", ["raw", "z-score", "min-max"],
-                       [result.steps_raw, result.steps_zscore, result.steps_minmax], y_label="steps", log_y=True,
+    return Figure.bars(_("Gradient-descent steps to converge, by feature scaling"), [_("raw"), "z-score", "min-max"],
+                       [result.steps_raw, result.steps_zscore, result.steps_minmax], y_label=_("steps"), log_y=True,
                        value_format="{:,}")

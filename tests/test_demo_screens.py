@@ -62,13 +62,11 @@ def test_demo_figures_are_complete(name):
 # ----- the same screens in Chinese (mlquiz --lang zh demo NAME)
 ZH_WIDTHS = (60, 100)
 ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
-    "clip-given",
-    "cnn-stack", "code-snippets", "conv-equivariance", "conv-output-size", "cross-validation", "dead-relu",
-    "deep-mlp-gradients", "derivations", "dropout-given", "early-stopping",
-    "feature-scaling", "gru-step",
-    "ill-conditioned", "l1-vs-l2", "layernorm", "leakage", "lr-schedules", "lstm-gradients",
-    "lstm-step", "optimizers", "positional-encoding", "relu-given", "rnn-params", "roc-pr",
-    "softmax-stability", "training-curves", "transformer-params",
+    "clip-given", "cnn-stack", "code-snippets", "conv-output-size", "cross-validation", "dead-relu",
+    "deep-mlp-gradients", "derivations", "dropout-given", "early-stopping", "gru-step", "ill-conditioned",
+    "l1-vs-l2", "layernorm", "leakage", "lr-schedules", "lstm-gradients", "lstm-step", "optimizers",
+    "positional-encoding", "relu-given", "rnn-params", "roc-pr", "softmax-stability", "training-curves",
+    "transformer-params",
 }
 
 
