@@ -68,7 +68,7 @@ ZH_PENDING = {  # demos whose labels are not translated yet: their screens are c
     "feature-scaling", "gradient-chain", "gradient-clipping", "gradient-norms-compare", "gru-step",
     "ill-conditioned", "init-bounds", "l1-vs-l2", "layernorm", "leakage", "lstm-gradients",
     "lstm-step", "optimizers", "positional-encoding", "relu-given", "rnn-params", "roc-pr",
-    "softmax-stability", "training-curves", "transformer-params",
+    "training-curves", "transformer-params",
 }
 
 
