@@ -136,3 +136,16 @@ def test_the_demo_command_in_english_and_its_json_stay_english():
     en_json = runner.invoke(app, ["demo", "dead-relu", "--json"]).output
     zh_json = runner.invoke(app, ["--lang", "zh", "demo", "dead-relu", "--json"]).output
     assert en_json == zh_json
+
+
+def test_the_demo_list_in_chinese_shows_chinese_titles():
+    from typer.testing import CliRunner
+
+    from mlquiz.cli.app import app
+
+    runner = CliRunner()
+    zh = runner.invoke(app, ["--lang", "zh", "demo"], env={"COLUMNS": "100"})
+    assert zh.exit_code == 0, zh.output
+    assert "个演示" in zh.output and "死亡 ReLU" in zh.output and "学习率调度" in zh.output
+    en = runner.invoke(app, ["demo"], env={"COLUMNS": "100"})
+    assert en.exit_code == 0 and "demos: mlquiz demo NAME" in en.output and not has_chinese(en.output)
