@@ -197,17 +197,21 @@ def one_cycle_lr(step, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos"
                   (total_steps - 1, initial, minimum)]
     else:
         phases = [(up, initial, max_lr), (total_steps - 1, max_lr, minimum)]
+    from mlquiz.i18n import _
+
     anneal = _anneal_cos if anneal_strategy == "cos" else _anneal_linear
     out = []
     for s in np.atleast_1d(step):
         if s > total_steps:
-            raise DemoInputError(f"OneCycleLR was stepped {s} times; total_steps is {total_steps}")
+            raise DemoInputError(_("OneCycleLR was stepped {s} times; total_steps is {total_steps}").format(
+                s=s, total_steps=total_steps))
         start_step = 0.0
         for i, (end_step, start_lr, end_lr) in enumerate(phases):
             if s <= end_step or i == len(phases) - 1:
                 if end_step == start_step:  # torch would divide by zero here
-                    raise DemoInputError(f"OneCycleLR's phase {i + 1} has no steps (pct_start * total_steps = "
-                                         f"{pct_start * total_steps:g}); change --pct-start or --total-steps")
+                    raise DemoInputError(_("OneCycleLR's phase {phase} has no steps (pct_start * total_steps = "
+                                           "{steps:g}); change --pct-start or --total-steps").format(
+                        phase=i + 1, steps=pct_start * total_steps))
                 out.append(anneal(start_lr, end_lr, (s - start_step) / (end_step - start_step)))
                 break
             start_step = end_step
@@ -223,10 +227,13 @@ def _anneal_linear(start, end, pct):
 
 
 def _check_milestones(milestones):
+    from mlquiz.i18n import _
+
     if any(not float(m).is_integer() for m in milestones):
-        raise DemoInputError(f"--milestones {', '.join(f'{m:g}' for m in milestones)}: use whole epochs, e.g. 30,80")
+        raise DemoInputError(_("--milestones {milestones}: use whole epochs, e.g. 30,80").format(
+            milestones=", ".join(f"{m:g}" for m in milestones)))
     if any(b <= a for a, b in zip(milestones, milestones[1:])):
-        raise DemoInputError("--milestones must be increasing, e.g. 30,80 (as torch.optim.lr_scheduler.MultiStepLR)")
+        raise DemoInputError(_("--milestones must be increasing, e.g. 30,80 (as torch.optim.lr_scheduler.MultiStepLR)"))
 
 
 def compute(base_lr: float = 0.1, epochs: int = 100, step_size: int = 30, gamma: float = 0.1,
@@ -277,13 +284,14 @@ def render(result: LrSchedules):
     from rich.console import Group
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
     names = ["step_lr", "multi_step_lr", "exponential_lr", "cosine_annealing_lr", "cosine_warm_restarts",
              "linear_lr", "one_cycle_lr"]
-    shapes = key_values(f"lr over {result.epochs} epochs (one_cycle_lr: over its steps)",
+    shapes = key_values(_("lr over {epochs} epochs (one_cycle_lr: over its steps)").format(epochs=result.epochs),
                         [(name, sparkline(getattr(result, name))) for name in names])
     series = getattr(result, result.chart)
     rows = range(0, len(series), math.ceil(len(series) / CHART_ROWS))
-    unit = "step" if result.chart == "one_cycle_lr" else "epoch"
-    chart = bar_chart(f"{result.chart}", [f"{unit} {i}" for i in rows], [float(series[i]) for i in rows])
+    label = _("step {i}") if result.chart == "one_cycle_lr" else _("epoch {i}")
+    chart = bar_chart(result.chart, [label.format(i=i) for i in rows], [float(series[i]) for i in rows])
     return Group(shapes, chart)

@@ -160,26 +160,33 @@ def exp_underflow_threshold(dtype: np.dtype) -> float:
 
 def parse_logits(text: str) -> list[float]:
     """Comma-separated logits from --logits, or DemoInputError."""
+    from mlquiz.i18n import _
+
     parts = [part.strip() for part in text.split(",")]
     try:
         values = [float(part) for part in parts]
     except ValueError:
-        raise DemoInputError(f"--logits {text!r} is not a list of numbers; "
-                             "use e.g. 1000,1001,1002,0") from None
+        raise DemoInputError(_("--logits {text!r} is not a list of numbers; "
+                               "use e.g. 1000,1001,1002,0").format(text=text)) from None
     if not 2 <= len(values) <= MAX_LOGITS:
-        raise DemoInputError(f"--logits has {len(values)} values; give between 2 and {MAX_LOGITS}")
+        raise DemoInputError(_("--logits has {count} values; give between 2 and {most}").format(
+            count=len(values), most=MAX_LOGITS))
     if not all(math.isfinite(v) and abs(v) <= MAX_ABS_LOGIT for v in values):
-        raise DemoInputError(f"--logits {text!r} has a value that is not finite or beyond "
-                             f"±{MAX_ABS_LOGIT:g}; use finite numbers such as 1000 or -50")
+        raise DemoInputError(_("--logits {text!r} has a value that is not finite or beyond "
+                               "±{limit:g}; use finite numbers such as 1000 or -50").format(
+            text=text, limit=MAX_ABS_LOGIT))
     return values
 
 
 def compute(logits: str = "1000,1001,1002,0", target: int = -1, dtype: str = "float64") -> SoftmaxStability:
     """Naive softmax, max-subtracted softmax, log-sum-exp and the cross-entropy gradient for one vector."""
+    from mlquiz.i18n import _
+
     values = parse_logits(logits)
     if target >= len(values):
-        raise DemoInputError(f"--target {target} is not a class of {len(values)} logits; "
-                             f"use 0 to {len(values) - 1}, or -1 for the last")
+        raise DemoInputError(_("--target {target} is not a class of {count} logits; "
+                               "use 0 to {last}, or -1 for the last").format(
+            target=target, count=len(values), last=len(values) - 1))
     target = target % len(values)  # -1 -> the last class
     float_type = np.dtype(dtype)
     z = np.array(values, dtype=float_type)
@@ -231,26 +238,28 @@ def render(result: SoftmaxStability):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
-    table = Table(title=f"softmax of {len(result.logits)} logits in {result.dtype}", box=None)
-    for column in ("class", "z", "e^z", "naive", "stable", "log-softmax", "dCE/dz"):
+    table = Table(title=_("softmax of {count} logits in {dtype}").format(count=len(result.logits), dtype=result.dtype),
+                  box=None)
+    for column in (_("class"), "z", "e^z", _("naive"), _("stable"), "log-softmax", "dCE/dz"):
         table.add_column(column, justify="right")
     for i, z in enumerate(result.logits):
         mark = " *" if i == result.target else ""
         table.add_row(f"{i}{mark}", f"{z:g}", f"{result.naive_exp[i]:.4g}", f"{result.naive_softmax[i]:.4g}",
                       f"{result.stable_softmax[i]:.4g}", f"{result.log_softmax[i]:.6g}",
                       f"{result.grad_logits[i]:+.4f}")
-    table.caption = "* the target class; dCE/dz = softmax - onehot"
-    facts = key_values("overflow, underflow and the cross-entropy", [
-        ("e^z overflows above / is 0 below", f"{result.exp_overflow_threshold:.2f} / "
+    table.caption = _("* the target class; dCE/dz = softmax - onehot")
+    facts = key_values(_("overflow, underflow and the cross-entropy"), [
+        (_("e^z overflows above / is 0 below"), f"{result.exp_overflow_threshold:.2f} / "
          f"{result.exp_underflow_threshold:.2f}"),
-        ("naive denominator, log of it", f"{result.naive_denominator:.6g}, {result.naive_log_sum_exp:.6g}"),
-        ("denominator after subtracting the max", f"{result.stable_denominator:.6g} (>= 1)"),
+        (_("naive denominator, log of it"), f"{result.naive_denominator:.6g}, {result.naive_log_sum_exp:.6g}"),
+        (_("denominator after subtracting the max"), f"{result.stable_denominator:.6g} (>= 1)"),
         ("logsumexp(z)", f"{result.log_sum_exp:.6g}"),
-        ("probabilities that underflow to 0", str(result.underflow_zeros)),
-        ("CE: naive / -log(stable softmax)", f"{result.cross_entropy_naive:.6g} / "
+        (_("probabilities that underflow to 0"), str(result.underflow_zeros)),
+        (_("CE: naive / -log(stable softmax)"), f"{result.cross_entropy_naive:.6g} / "
          f"{result.cross_entropy_softmax_then_log:.6g}"),
-        ("CE from log-softmax", f"{result.cross_entropy:.6g}"),
-        ("sum of dCE/dz", f"{result.grad_sum:.2g}"),
+        (_("CE from log-softmax"), f"{result.cross_entropy:.6g}"),
+        (_("sum of dCE/dz"), f"{result.grad_sum:.2g}"),
     ])
     return Group(table, facts)

@@ -127,9 +127,14 @@ demo_app = typer.Typer(
 
 
 @demo_app.callback()
-def demos(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="List the demos as JSON.")):
+def demos(ctx: typer.Context, json: bool = typer.Option(False, "--json", help="List the demos as JSON."),
+          lang: str = typer.Option(None, "--lang", metavar="LANG", show_default=False,
+                                   help="Language of the list: en or zh [default: MLQUIZ_LANG, else the settings, "
+                                        "else the locale].")):
     """List the demos, or run one: mlquiz demo NAME [OPTIONS]."""
     if ctx.invoked_subcommand is None:
         from mlquiz.cli import render
+        from mlquiz.cli.language import choose_language
 
+        choose_language(lang)
         render.demo_list(json)

@@ -154,11 +154,17 @@ def demo_list(as_json: bool) -> None:
         print_json([{"name": d.name, "title": d.title, "summary": d.summary, "topics": list(d.topics),
                      "params": [p.name for p in d.params], "outputs": list(d.outputs)} for d in demos.values()])
         return
-    table = Table(title=f"{len(demos)} demos: mlquiz demo NAME [--json]  (NAME --help for its options)")
-    table.add_column("demo", style="cyan", no_wrap=True)
-    table.add_column("shows")
-    for demo in demos.values():
-        table.add_row(escape(demo.name), escape(demo.summary))
+    from mlquiz import i18n
+
+    table = Table(title=ngettext("{n} demo: {usage}  (NAME --help for its options)",
+                                 "{n} demos: {usage}  (NAME --help for its options)",
+                                 len(demos)).format(n=len(demos), usage="mlquiz demo NAME [--json]"))
+    table.add_column(_("demo"), style="cyan", no_wrap=True)
+    table.add_column(_("shows"))
+    for demo in demos.values():  # summaries have no translation: another language shows the translated title
+        title = _(demo.title)
+        shown = title if i18n.current() != i18n.SOURCE and title != demo.title else demo.summary
+        table.add_row(escape(demo.name), escape(shown))
     console().print(table)
 
 
@@ -183,7 +189,7 @@ def demo_result(spec, values: dict, as_json: bool, plot: str | None = None, scen
     out = console()
     out.print(f"[bold]{escape(_(spec.title))}[/]  [dim]{escape(spec.command(values))}[/]")
     if scenario is not None:
-        out.print(f"[bold]scenario {escape(scenario.name)}:[/] {escape(scenario.look)}")
+        out.print(f"[bold]{escape(_('scenario {name}:').format(name=scenario.name))}[/] {escape(scenario.look)}")
     out.print(registry.render(spec, result))
 
 

@@ -172,11 +172,17 @@ class Param:
 
     def _in_range(self, number):
         if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-            raise DemoInputError(f"{self.option} {_num(number)} is out of range; use {self.describe_range()}")
+            from mlquiz.i18n import _
+
+            raise DemoInputError(_("{option} {number} is out of range; use {range}").format(
+                option=self.option, number=_num(number), range=self.describe_range()))
         return number
 
     def _bad(self, value, wanted):
-        return DemoInputError(f"{self.option} {value!r} is not valid; use {wanted}")
+        from mlquiz.i18n import _
+
+        return DemoInputError(_("{option} {value!r} is not valid; use {wanted}").format(
+            option=self.option, value=value, wanted=wanted))
 
 
 @dataclass(frozen=True)
