@@ -67,7 +67,7 @@ ZH_PENDING = {  # demos whose labels are not translated yet: their screens are c
     "deep-mlp-gradients", "derivations", "dropout-given", "dropout-scaling", "early-stopping",
     "feature-scaling", "gradient-chain", "gradient-clipping", "gradient-norms-compare",
     "ill-conditioned", "init-bounds", "l1-vs-l2", "layernorm", "leakage", "lr-schedules",
-    "optimizers", "positional-encoding", "relu-given", "roc-pr",
+    "optimizers", "relu-given", "roc-pr",
     "softmax-stability", "training-curves", "transformer-params",
 }
 
