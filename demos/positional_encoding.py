@@ -192,12 +192,13 @@ def render(result: PositionalEncoding):
         (_("wavelengths (positions)"), f"{r.min_wavelength:.4g} .. {r.max_wavelength:.4g}"),
         (_("norm of every row: sqrt(d/2)"), _("{norm:.4g} (max dev {dev:.1e})").format(
             norm=r.row_norm_theory, dev=r.row_norm_max_dev)),
-        (escape(_("PE[p].PE[p+k] depends on k only")), _("max error {error:.1e}").format(
+        (escape(_("{formula} depends on k only").format(formula="PE[p].PE[p+k]")), _("max error {error:.1e}").format(
             error=r.dot_shift_invariance_error)),
-        (escape(_("PE[p+k] = R_k PE[p] (rotation)")), _("max error {error:.1e}").format(error=r.rotation_error)),
+        (escape(_("{formula} (rotation)").format(formula="PE[p+k] = R_k PE[p]")), _("max error {error:.1e}").format(error=r.rotation_error)),
         (_("parameters: sinusoidal / learned"), f"{r.sinusoidal_params} / {r.learned_embedding_params:,}"),
     ])
-    table = Table(title=escape(_("PE[pos, dim] (even dims sin, odd dims cos)")), box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=escape(_("{formula} (even dims sin, odd dims cos)").format(
+        formula="PE[pos, dim]")), box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("pos", style="cyan", justify="right")
     dims = min(r.d_model, SHOWN_DIMS)
     for j in range(dims):
@@ -205,6 +206,6 @@ def render(result: PositionalEncoding):
     for p in range(min(r.max_len, SHOWN_POSITIONS)):
         table.add_row(str(p), *(f"{v:+.3f}" for v in r.pe[p, :dims]))
     shown = r.dot_by_offset[:SHOWN_OFFSETS]
-    chart = bar_chart(escape(_("PE[0] . PE[k] by offset k (bar: |value|)")), [f"k={k}" for k in range(len(shown))],
+    chart = bar_chart(escape(_("{formula} by offset k (bar: |value|)").format(formula="PE[0] . PE[k]")), [f"k={k}" for k in range(len(shown))],
                       [float(v) for v in shown], value_format="{:+.3f}")
     return Group(summary, table, chart)
