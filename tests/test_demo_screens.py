@@ -68,7 +68,7 @@ ZH_PENDING = {  # demos whose labels are not translated yet: their screens are c
     "feature-scaling", "gradient-chain", "gradient-clipping", "gradient-norms-compare",
     "ill-conditioned", "init-bounds", "l1-vs-l2", "layernorm", "leakage", "lr-schedules",
     "optimizers", "relu-given", "roc-pr",
-    "softmax-stability", "training-curves", "transformer-params",
+    "softmax-stability", "training-curves",
 }
 
 
