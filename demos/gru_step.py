@@ -121,14 +121,16 @@ def render(result: GruStep):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _, pgettext
 
     r = result
-    summary = key_values(f"GRU step, {r.units} units ({r.given})",
+    given = {"preactivations": pgettext("given", "preactivations"), "activations": pgettext("given", "activations")}.get(r.given, r.given)
+    summary = key_values(_("GRU step, {units} units ({given})").format(units=r.units, given=given),
                          [("n", "tanh(x_n + r * h_n)"), ("h", "(1 - z) * n + z * h_prev"), ("dh/dh_prev", "z")])
-    gates = Table(title="gates and candidate", box=box.SIMPLE_HEAD, pad_edge=False)
-    state = Table(title="new state", box=box.SIMPLE_HEAD, pad_edge=False)
-    for table, columns in ((gates, ("unit", "r", "z", "x_n + r*h_n", "n")),
-                           (state, ("unit", "(1-z)*n", "z*h_prev", "h", "dh/dh_n"))):
+    gates = Table(title=_("gates and candidate"), box=box.SIMPLE_HEAD, pad_edge=False)
+    state = Table(title=_("new state"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for table, columns in ((gates, (_("unit"), "r", "z", "x_n + r*h_n", "n")),
+                           (state, (_("unit"), "(1-z)*n", "z*h_prev", "h", "dh/dh_n"))):
         for column in columns:
             table.add_column(column, justify="right", no_wrap=True)
     for u in range(min(r.units, SHOWN_UNITS)):

@@ -33,6 +33,7 @@ import numpy as np
 from mlquiz.demos._rnn_cells import N_GATES, gru_backward, gru_forward, lstm_backward, lstm_forward
 from mlquiz.demos._rnn_cells import rnn_backward, rnn_forward
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import N_
 
 META = {
     "title": "Gradients through time: tanh RNN vs LSTM vs GRU",
@@ -299,12 +300,20 @@ def compute(seq_len: int = 50, hidden: int = 32, input_size: int = 8, seed: int 
     Along the LSTM's cell path alone, :math:`\\partial c_T/\\partial c_t = \\mathrm{diag}(\\prod_{k=t+1}^{T} f_k)`.
     """
     if not cells or any(cell not in CELL_ORDER for cell in cells):
-        raise DemoInputError(f"--cells {','.join(cells)!r} is not valid; use a comma-separated list of rnn, lstm, gru")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--cells {cells!r} is not valid; use a comma-separated list of rnn, lstm, gru").format(
+            cells=",".join(cells)))
     if seq_len * hidden > MAX_STEP_UNITS:
-        raise DemoInputError(f"--seq-len {seq_len} x --hidden {hidden} = {seq_len * hidden} is too much work; "
-                             f"keep their product at most {MAX_STEP_UNITS} (e.g. 1000 x 256)")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--seq-len {seq_len} x --hidden {hidden} = {product} is too much work; "
+                               "keep their product at most {limit} (e.g. 1000 x 256)").format(
+            seq_len=seq_len, hidden=hidden, product=seq_len * hidden, limit=MAX_STEP_UNITS))
     if not 0.0 <= fixed_forget <= 1.0:
-        raise DemoInputError(f"--fixed-forget {fixed_forget} is not a gate value; use 0 to 1")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--fixed-forget {value} is not a gate value; use 0 to 1").format(value=fixed_forget))
     cells = tuple(cell for cell in CELL_ORDER if cell in cells)
     xs, readout, all_params = make_problem(seed, seq_len, hidden, input_size, weight_scale, input_scale, forget_bias)
 
@@ -378,42 +387,56 @@ def _sci(log10_value: float) -> str:
 def figure(result: LstmGradients):
     """||dL/dx|| by steps back for each cell on a log axis, and the LSTM's forget-gate product."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _
 
     lags = tuple(range(result.seq_len))
     series = [Series(cell, lags, tuple(float(v) for v in result.input_grad_norms[cell])) for cell in result.cells]
     if result.forget_products is not None:
-        series.append(Series("∏f (LSTM cell path only)", lags, tuple(float(v) for v in result.forget_products[:-1])))
+        series.append(Series(_("∏f (LSTM cell path only)"), lags, tuple(float(v) for v in result.forget_products[:-1])))
     return Figure(
-        title=f"Gradient reaching each input: ||dL/dx|| by steps back (T={result.seq_len}, H={result.hidden})",
-        x_label="steps back from the loss", y_label="||dL/dx||", series=tuple(series), log_y=True,
-        caption=reading(result))
+        title=_("Gradient reaching each input: ||dL/dx|| by steps back (T={t}, H={h})").format(
+            t=result.seq_len, h=result.hidden),
+        x_label=_("steps back from the loss"), y_label="||dL/dx||", series=tuple(series), log_y=True,
+        caption=reading(result, _))
 
 
-def reading(result: LstmGradients) -> str:
-    """One sentence on what the chart shows, from the numbers themselves."""
-    ratio, trend = result.log10_input_grad_ratio, result.trend
+TRENDS = {"explodes": N_("explodes"), "vanishes": N_("vanishes"), "holds": N_("holds"),
+          "undefined": N_("undefined")}
+
+
+def _shown_trend(trend: str, _=lambda message: message) -> str:
+    return _(TRENDS[trend]) if trend in TRENDS else trend
+
+
+def reading(result: LstmGradients, _=lambda message: message) -> str:
+    """One sentence on what the chart shows, from the numbers themselves (``_`` translates it on screen)."""
+    ratio = result.log10_input_grad_ratio
+    trend = {cell: _shown_trend(value, _) for cell, value in result.trend.items()}
     back = result.seq_len - 1
     parts = []
     if "rnn" in ratio and "lstm" in ratio and np.isfinite(ratio["rnn"]) and np.isfinite(ratio["lstm"]):
         gap = ratio["lstm"] - ratio["rnn"]
-        if trend["rnn"] == "explodes":
-            parts.append(f"{back} steps back the tanh RNN's gradient has grown to {_sci(ratio['rnn'])} (it explodes); "
-                         f"the LSTM's gradient {trend['lstm']} ({_sci(ratio['lstm'])})")
+        if result.trend["rnn"] == "explodes":
+            parts.append(_("{back} steps back the tanh RNN's gradient has grown to {rnn} (it explodes); "
+                           "the LSTM's gradient {trend} ({lstm})").format(
+                back=back, rnn=_sci(ratio["rnn"]), trend=trend["lstm"], lstm=_sci(ratio["lstm"])))
         elif gap >= 1:
-            parts.append(f"{back} steps back the LSTM keeps {_sci(ratio['lstm'])} of its gradient and the tanh RNN "
-                         f"{_sci(ratio['rnn'])}: the LSTM's cell path carries it {gap:.0f} orders of magnitude further")
+            parts.append(_("{back} steps back the LSTM keeps {lstm} of its gradient and the tanh RNN "
+                           "{rnn}: the LSTM's cell path carries it {gap:.0f} orders of magnitude further").format(
+                back=back, lstm=_sci(ratio["lstm"]), rnn=_sci(ratio["rnn"]), gap=gap))
         else:
-            parts.append(f"{back} steps back the LSTM ({_sci(ratio['lstm'])}) does no better than the tanh RNN "
-                         f"({_sci(ratio['rnn'])})")
+            parts.append(_("{back} steps back the LSTM ({lstm}) does no better than the tanh RNN "
+                           "({rnn})").format(back=back, lstm=_sci(ratio["lstm"]), rnn=_sci(ratio["rnn"])))
     if "gru" in ratio and result.update_gate_mean is not None and np.isfinite(ratio["gru"]):
-        if trend["gru"] == "vanishes" and result.update_gate_mean < 0.8:
-            parts.append(f"the GRU vanishes too ({_sci(ratio['gru'])}): its update gate z averages "
-                         f"{result.update_gate_mean:.2f}, so its direct path keeps only that share per step, and "
-                         "no bias pushes z towards keeping as the forget bias does for the LSTM")
+        if result.trend["gru"] == "vanishes" and result.update_gate_mean < 0.8:
+            parts.append(_("the GRU vanishes too ({gru}): its update gate z averages "
+                           "{z:.2f}, so its direct path keeps only that share per step, and "
+                           "no bias pushes z towards keeping as the forget bias does for the LSTM").format(
+                gru=_sci(ratio["gru"]), z=result.update_gate_mean))
         else:
-            parts.append(f"the GRU {trend['gru']} ({_sci(ratio['gru'])})")
-    text = "; ".join(parts)
-    return (text[0].upper() + text[1:] + ".") if text else ""
+            parts.append(_("the GRU {trend} ({gru})").format(trend=trend["gru"], gru=_sci(ratio["gru"])))
+    text = _("; ").join(parts)
+    return _("{sentence}.").format(sentence=text[0].upper() + text[1:]) if text else ""
 
 
 def render(result: LstmGradients):
@@ -422,21 +445,23 @@ def render(result: LstmGradients):
     from rich.text import Text
 
     from mlquiz.charts import line_chart
+    from mlquiz.i18n import _
 
-    summary = Table(title="ratio = ||dL/dx_1|| / ||dL/dx_T|| (first input over last)")
-    for name, justify in (("cell", "left"), ("ratio", "right"), ("per step", "right"), ("trend", "left")):
+    summary = Table(title=_("ratio = ||dL/dx_1|| / ||dL/dx_T|| (first input over last)"))
+    for name, justify in ((_("cell"), "left"), (_("ratio"), "right"), (_("per step"), "right"), (_("trend"), "left")):
         summary.add_column(name, justify=justify, no_wrap=True)
     for cell in result.cells:
         summary.add_row(cell, _sci(result.log10_input_grad_ratio[cell]), f"{result.per_step_factor[cell]:.4g}",
-                        result.trend[cell])
+                        _shown_trend(result.trend[cell], _))
     notes = []
     if result.rnn_spectral_radius is not None:
-        notes.append(f"RNN W_hh spectral radius {result.rnn_spectral_radius:.3f}")
+        notes.append(_("RNN W_hh spectral radius {radius:.3f}").format(radius=result.rnn_spectral_radius))
     if result.forget_gate_mean is not None:
-        notes.append(f"LSTM mean forget gate {result.forget_gate_mean:.3f}; "
-                     f"∏f over all {result.seq_len} steps {_sci(result.log10_forget_product)}. ∏f is the cell path "
-                     "alone; the LSTM's gradient also reaches x_t through h (gates and candidate), so its curve "
-                     "lies above ∏f.")
-    notes.append(f"all f = {result.fixed_forget:g}, full BPTT: dc_T/dc_0 = {result.fixed_forget_gradient:.6g}; "
-                 f"{result.fixed_forget:g}**{result.seq_len} = {result.fixed_forget_closed_form:.6g}")
+        notes.append(_("LSTM mean forget gate {mean:.3f}; ∏f over all {steps} steps {product}. ∏f is the cell path "
+                       "alone; the LSTM's gradient also reaches x_t through h (gates and candidate), so its curve "
+                       "lies above ∏f.").format(mean=result.forget_gate_mean, steps=result.seq_len,
+                                                product=_sci(result.log10_forget_product)))
+    notes.append(_("all f = {f:g}, full BPTT: dc_T/dc_0 = {gradient:.6g}; {f:g}**{steps} = {closed:.6g}").format(
+        f=result.fixed_forget, gradient=result.fixed_forget_gradient, steps=result.seq_len,
+        closed=result.fixed_forget_closed_form))
     return Group(line_chart(figure(result)), summary, *(Text(note) for note in notes))

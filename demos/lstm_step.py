@@ -130,14 +130,16 @@ def render(result: LstmStep):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _, pgettext
 
     r = result
-    summary = key_values(f"LSTM step, {r.units} units ({r.given})",
+    given = {"preactivations": pgettext("given", "preactivations"), "activations": pgettext("given", "activations")}.get(r.given, r.given)
+    summary = key_values(_("LSTM step, {units} units ({given})").format(units=r.units, given=given),
                          [("c", "f * c_prev + i * g"), ("h", "o * tanh(c)"), ("dc/dc_prev", "f")])
-    gates = Table(title="gates", box=box.SIMPLE_HEAD, pad_edge=False)
-    state = Table(title="state", box=box.SIMPLE_HEAD, pad_edge=False)
-    for table, columns in ((gates, ("unit", "i", "f", "g", "o")),
-                           (state, ("unit", "f*c_prev", "i*g", "c", "h", "dh/dc_prev"))):
+    gates = Table(title=_("gates"), box=box.SIMPLE_HEAD, pad_edge=False)
+    state = Table(title=_("state"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for table, columns in ((gates, (_("unit"), "i", "f", "g", "o")),
+                           (state, (_("unit"), "f*c_prev", "i*g", "c", "h", "dh/dc_prev"))):
         for column in columns:
             table.add_column(column, justify="right", no_wrap=True)
     for u in range(min(r.units, SHOWN_UNITS)):

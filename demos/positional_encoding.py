@@ -127,14 +127,19 @@ def compute(d_model: int = 16, max_len: int = 64, base: float = 10000.0, pos: in
     """The encoding matrix and the checks of its norm, shift and rotation properties."""
     from mlquiz.errors import DemoInputError
 
+    from mlquiz.i18n import _
+
     if d_model % 2:
-        raise DemoInputError(f"--d-model {d_model} is odd; the encoding pairs sin and cos, so use an even width")
+        raise DemoInputError(_("--d-model {d_model} is odd; the encoding pairs sin and cos, so use an even width").format(
+            d_model=d_model))
     if max_len * d_model > MAX_VALUES:
-        raise DemoInputError(f"max_len x d_model = {max_len * d_model:,} values; keep it under {MAX_VALUES:,}")
+        raise DemoInputError(_("max_len x d_model = {values:,} values; keep it under {limit:,}").format(
+            values=max_len * d_model, limit=MAX_VALUES))
     if pos >= max_len or dim >= d_model:
-        raise DemoInputError(f"--pos must be below --max-len ({max_len}) and --dim below --d-model ({d_model})")
+        raise DemoInputError(_("--pos must be below --max-len ({max_len}) and --dim below --d-model ({d_model})").format(
+            max_len=max_len, d_model=d_model))
     if offset >= max_len:
-        raise DemoInputError(f"--offset must be below --max-len ({max_len})")
+        raise DemoInputError(_("--offset must be below --max-len ({max_len})").format(max_len=max_len))
 
     pe = sinusoidal_encoding(max_len, d_model, base)
     omega = base ** (-np.arange(0, d_model, 2) / d_model)
@@ -179,16 +184,21 @@ def render(result: PositionalEncoding):
     from rich.table import Table
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
     r = result
-    summary = key_values(f"sinusoidal PE, d = {r.d_model}, positions 0..{r.max_len - 1}, base {r.base:g}", [
-        ("wavelengths (positions)", f"{r.min_wavelength:.4g} .. {r.max_wavelength:.4g}"),
-        ("norm of every row: sqrt(d/2)", f"{r.row_norm_theory:.4g} (max dev {r.row_norm_max_dev:.1e})"),
-        (escape("PE[p].PE[p+k] depends on k only"), f"max error {r.dot_shift_invariance_error:.1e}"),
-        (escape("PE[p+k] = R_k PE[p] (rotation)"), f"max error {r.rotation_error:.1e}"),
-        ("parameters: sinusoidal / learned", f"{r.sinusoidal_params} / {r.learned_embedding_params:,}"),
+    summary = key_values(_("sinusoidal PE, d = {d}, positions 0..{last}, base {base:g}").format(
+        d=r.d_model, last=r.max_len - 1, base=r.base), [
+        (_("wavelengths (positions)"), f"{r.min_wavelength:.4g} .. {r.max_wavelength:.4g}"),
+        (_("norm of every row: sqrt(d/2)"), _("{norm:.4g} (max dev {dev:.1e})").format(
+            norm=r.row_norm_theory, dev=r.row_norm_max_dev)),
+        (escape(_("{formula} depends on k only").format(formula="PE[p].PE[p+k]")), _("max error {error:.1e}").format(
+            error=r.dot_shift_invariance_error)),
+        (escape(_("{formula} (rotation)").format(formula="PE[p+k] = R_k PE[p]")), _("max error {error:.1e}").format(error=r.rotation_error)),
+        (_("parameters: sinusoidal / learned"), f"{r.sinusoidal_params} / {r.learned_embedding_params:,}"),
     ])
-    table = Table(title=escape("PE[pos, dim] (even dims sin, odd dims cos)"), box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=escape(_("{formula} (even dims sin, odd dims cos)").format(
+        formula="PE[pos, dim]")), box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("pos", style="cyan", justify="right")
     dims = min(r.d_model, SHOWN_DIMS)
     for j in range(dims):
@@ -196,6 +206,6 @@ def render(result: PositionalEncoding):
     for p in range(min(r.max_len, SHOWN_POSITIONS)):
         table.add_row(str(p), *(f"{v:+.3f}" for v in r.pe[p, :dims]))
     shown = r.dot_by_offset[:SHOWN_OFFSETS]
-    chart = bar_chart(escape("PE[0] . PE[k] by offset k (bar: |value|)"), [f"k={k}" for k in range(len(shown))],
+    chart = bar_chart(escape(_("{formula} by offset k (bar: |value|)").format(formula="PE[0] . PE[k]")), [f"k={k}" for k in range(len(shown))],
                       [float(v) for v in shown], value_format="{:+.3f}")
     return Group(summary, table, chart)

@@ -216,10 +216,15 @@ def compute(cell: str = "lstm", input_size: int = 128, hidden_size: int = 256, l
     from mlquiz.errors import DemoInputError
 
     if proj_size > 0 and cell != "lstm":
-        raise DemoInputError(f"--proj-size applies only to --cell lstm (got --cell {cell}); drop --proj-size")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--proj-size applies only to --cell lstm (got --cell {cell}); drop --proj-size").format(
+            cell=cell))
     if proj_size >= hidden_size:
-        raise DemoInputError(
-            f"--proj-size {proj_size} must be smaller than --hidden-size {hidden_size} (as in PyTorch); lower it")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--proj-size {proj} must be smaller than --hidden-size {hidden} (as in PyTorch); "
+                               "lower it").format(proj=proj_size, hidden=hidden_size))
     bias = not no_bias
     num_directions = 2 if bidirectional else 1
     sizes = dict(input_size=input_size, hidden_size=hidden_size, layers=layers,
@@ -272,15 +277,17 @@ def render(result: RnnParams):
     from rich.table import Table
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     r = result
-    setup = f"{r.cell.upper()} I={r.input_size} H={r.hidden_size} layers={r.layers}" + (
-        " bidirectional" if r.num_directions == 2 else "") + ("" if r.bias else " no bias") + (
+    setup = _("{cell} I={i} H={h} layers={layers}").format(cell=r.cell.upper(), i=r.input_size, h=r.hidden_size,
+                                                           layers=r.layers) + (
+        _(" bidirectional") if r.num_directions == 2 else "") + ("" if r.bias else _(" no bias")) + (
         f" proj={r.proj_size}" if r.proj_size else "")
     rows = [
-        ("PyTorch parameters", f"{r.total_pytorch:,}"),
-        ("Keras parameters", "n/a (no projection)" if r.total_keras is None else f"{r.total_keras:,}"),
-        ("PyTorch - Keras (second bias)", "-" if r.pytorch_minus_keras is None else f"{r.pytorch_minus_keras:,}"),
+        (_("PyTorch parameters"), f"{r.total_pytorch:,}"),
+        (_("Keras parameters"), _("n/a (no projection)") if r.total_keras is None else f"{r.total_keras:,}"),
+        (_("PyTorch - Keras (second bias)"), "-" if r.pytorch_minus_keras is None else f"{r.pytorch_minus_keras:,}"),
     ]
     if r.total_keras_reset_after_false is not None:
         rows.append(("Keras GRU reset_after=False", f"{r.total_keras_reset_after_false:,}"))
@@ -292,8 +299,8 @@ def render(result: RnnParams):
     summary.caption = f"Keras: {r.keras_equivalent}"
 
     # Layer 0 and, when stacked, layer 1 show every shape rule; deeper layers repeat layer 1.
-    tensors = Table(title="weight shapes, forward direction (reverse: same shapes)")
-    for column in ("PyTorch", "shape", "Keras", "shape"):
+    tensors = Table(title=_("weight shapes, forward direction (reverse: same shapes)"))
+    for column in ("PyTorch", _("shape"), "Keras", _("shape")):
         tensors.add_column(column)
     keras = r.shapes_keras or {}
     pairs = [("weight_ih", "kernel"), ("weight_hh", "recurrent_kernel"), ("bias_ih", "bias"),
@@ -313,6 +320,8 @@ def render(result: RnnParams):
 
 def figure(result: RnnParams):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
-    return Figure.bars("PyTorch parameters by cell (same sizes, no projection)", list(result.totals_by_cell_pytorch),
-                       list(result.totals_by_cell_pytorch.values()), y_label="parameters", value_format="{:,}")
+    return Figure.bars(_("PyTorch parameters by cell (same sizes, no projection)"),
+                       list(result.totals_by_cell_pytorch), list(result.totals_by_cell_pytorch.values()),
+                       y_label=_("parameters"), value_format="{:,}")

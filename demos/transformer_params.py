@@ -229,8 +229,11 @@ def compute(embed_dim: int = 512, num_heads: int = 8, dim_feedforward: int = 204
     from mlquiz.errors import DemoInputError
 
     if embed_dim % num_heads:
-        raise DemoInputError(f"--embed-dim {embed_dim} is not divisible by --num-heads {num_heads} "
-                             "(PyTorch: 'embed_dim must be divisible by num_heads'); pick a divisor")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--embed-dim {embed_dim} is not divisible by --num-heads {num_heads} "
+                               "(PyTorch: 'embed_dim must be divisible by num_heads'); pick a divisor").format(
+            embed_dim=embed_dim, num_heads=num_heads))
     bias = not no_bias
     k, v = kdim or embed_dim, vdim or embed_dim
     mha = mha_shapes(embed_dim, num_heads, bias, add_bias_kv, k, v)
@@ -283,30 +286,33 @@ def render(result: TransformerParams):
     from rich.console import Group
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
     r = result
+    yes, no = _("yes"), _("no")
     mha = f"MultiheadAttention({r.embed_dim}, {r.num_heads})" + (
         "" if r.qkv_same_embed_dim else f" kdim={r.kdim} vdim={r.vdim}")
     summary = key_values(
         f"E={r.embed_dim}, h={r.num_heads} (head_dim {r.head_dim}), F={r.encoder_layer_shapes['linear1.weight'][0]}",
         [
             (mha, f"{r.mha_total:,}"),
-            ("  input projections / out_proj", f"{r.mha_in_proj:,} / {r.mha_out_proj:,}"),
-            ("  packed in_proj_weight", "yes" if r.qkv_same_embed_dim else "no: q/k/v_proj_weight"),
-            ("LayerNorm(E): parameters / buffers", f"{r.layer_norm_params:,} / {r.layer_norm_buffers}"),
+            ("  " + _("input projections / out_proj"), f"{r.mha_in_proj:,} / {r.mha_out_proj:,}"),
+            ("  " + _("packed in_proj_weight"), yes if r.qkv_same_embed_dim else _("no: q/k/v_proj_weight")),
+            (_("LayerNorm(E): parameters / buffers"), f"{r.layer_norm_params:,} / {r.layer_norm_buffers}"),
             ("TransformerEncoderLayer", f"{r.encoder_layer_total:,}"),
-            ("  feed-forward share", f"{r.ffn_share:.1%}"),
-            ("  same with norm_first=True", "yes" if len(set(r.encoder_layer_totals_by_norm_first.values())) == 1
-             else "no"),
+            ("  " + _("feed-forward share"), f"{r.ffn_share:.1%}"),
+            ("  " + _("same with norm_first=True"), yes if len(set(r.encoder_layer_totals_by_norm_first.values())) == 1
+             else no),
             ("TransformerDecoderLayer", f"{r.decoder_layer_total:,}"),
-            ("nn.Transformer (both stacks)", f"{r.transformer_total:,}"),
-            ("Embedding + head, untied / tied",
+            (_("nn.Transformer (both stacks)"), f"{r.transformer_total:,}"),
+            (_("Embedding + head, untied / tied"),
              f"{r.embedding_and_head_untied:,} / {r.embedding_and_head_tied:,}"),
         ],
     )
-    heads = bar_chart("MultiheadAttention parameters by head count (same E)",
+    heads = bar_chart(_("MultiheadAttention parameters by head count (same E)"),
                       [f"h={h}" for h in r.mha_totals_by_heads], list(r.mha_totals_by_heads.values()),
                       value_format="{:,}")
-    layer = bar_chart("encoder layer parameters by block", list(r.encoder_layer_breakdown),
+    blocks = {"norms": _("norms")}
+    layer = bar_chart(_("encoder layer parameters by block"), [blocks.get(b, b) for b in r.encoder_layer_breakdown],
                       list(r.encoder_layer_breakdown.values()), value_format="{:,}")
     return Group(summary, heads, layer)
