@@ -62,7 +62,7 @@ def test_demo_figures_are_complete(name):
 # ----- the same screens in Chinese (mlquiz --lang zh demo NAME)
 ZH_WIDTHS = (60, 100)
 ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
-    "cnn-stack", "code-snippets", "conv-equivariance", "conv-output-size", "cross-validation",
+    "cnn-stack", "conv-equivariance", "conv-output-size", "cross-validation",
     "dropout-scaling", "early-stopping",
     "feature-scaling", "gradient-chain", "gradient-clipping", "gradient-norms-compare", "gru-step",
     "ill-conditioned", "init-bounds", "l1-vs-l2", "layernorm", "leakage", "lr-schedules", "lstm-gradients",
