@@ -126,18 +126,19 @@ def render(result: ClipGiven):
     from rich.table import Table
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     r = result
     summary = key_values(
-        f"clip a {len(r.grad)}-component gradient ({r.norm_type}-norm)",
-        [("norm before", f"{r.norm_before:.6g}"),
-         ("coefficient min(1, max_norm/(norm+1e-6))", f"{r.coefficient:.6g}"),
-         ("cosine with original: by norm / by value", f"{r.cosine_by_norm:.5f} / {r.cosine_by_value:.5f}"),
-         ("angle turned by value clipping", f"{r.angle_by_value_deg:.2f} deg"),
-         ("components capped by value", str(r.components_capped))],
+        _("clip a {n}-component gradient ({norm_type}-norm)").format(n=len(r.grad), norm_type=r.norm_type),
+        [(_("norm before"), f"{r.norm_before:.6g}"),
+         (_("coefficient min(1, max_norm/(norm+1e-6))"), f"{r.coefficient:.6g}"),
+         (_("cosine with original: by norm / by value"), f"{r.cosine_by_norm:.5f} / {r.cosine_by_value:.5f}"),
+         (_("angle turned by value clipping"), _("{angle:.2f} deg").format(angle=r.angle_by_value_deg)),
+         (_("components capped by value"), str(r.components_capped))],
     )
-    table = Table(title="components", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("i", "g", "by norm", "by value"):
+    table = Table(title=_("components"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("i", "g", _("by norm"), _("by value")):
         table.add_column(column, justify="right", no_wrap=True)
     for k in range(min(len(r.grad), SHOWN_COMPONENTS)):
         table.add_row(str(k), f"{r.grad[k]:.6g}", f"{r.by_norm[k]:.6g}", f"{r.by_value[k]:.6g}")
@@ -146,6 +147,8 @@ def render(result: ClipGiven):
 
 def figure(result: ClipGiven):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
-    return Figure.bars(f"{result.norm_type}-norm before and after clipping", ["before", "by norm", "by value"],
-                       [result.norm_before, result.norm_by_norm, result.norm_by_value], y_label="norm")
+    return Figure.bars(_("{norm_type}-norm before and after clipping").format(norm_type=result.norm_type),
+                       [_("before"), _("by norm"), _("by value")],
+                       [result.norm_before, result.norm_by_norm, result.norm_by_value], y_label=_("norm"))

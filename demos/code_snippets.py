@@ -407,7 +407,10 @@ def with_fix(code: str, line: int, fixed: str) -> str:
     """``code`` with its 1-based ``line`` replaced by ``fixed``."""
     lines = code.split("\n")
     if not 1 <= line <= len(lines):
-        raise DemoInputError(f"fix line {line} is outside the snippet's {len(lines)} lines")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("fix line {line} is outside the snippet's {count} lines").format(
+            line=line, count=len(lines)))
     lines[line - 1] = fixed
     return "\n".join(lines)
 
@@ -443,7 +446,10 @@ def _plain(value):
 def compute(snippet: str = "dropout-scale-bug") -> CodeSnippet:
     """Run ``SNIPPETS[snippet]`` as written and, for a find-the-bug snippet, with its wrong line fixed."""
     if snippet not in SNIPPETS:
-        raise DemoInputError(f"--snippet {snippet!r} is unknown; use one of {', '.join(SNIPPETS)}")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("--snippet {snippet} is unknown; use one of {choices}").format(
+            snippet=repr(snippet), choices=", ".join(SNIPPETS)))
     code = SNIPPETS[snippet]
     printed, namespace = run_snippet(code)
     fix = FIXES.get(snippet)
@@ -469,19 +475,21 @@ def render(result: CodeSnippet):
     from rich.table import Table
     from rich.text import Text
 
+    from mlquiz.i18n import _
+
     highlight = {result.bug_line} if result.bug_line else None
     code = Syntax(result.code, "python", line_numbers=True, highlight_lines=highlight, word_wrap=True)
     parts = [Panel(code, title=result.snippet, title_align="left")]
     if result.bug_line is None:
-        parts.append(Panel(Text(result.printed), title="prints", title_align="left"))
+        parts.append(Panel(Text(result.printed), title=_("prints"), title_align="left"))
         return Group(*parts)
     fixed_line = FIXES[result.snippet]["fixed"]
-    parts.append(Text.assemble(("wrong line ", "bold"), (str(result.bug_line), "bold red"), (", fixed: ", "bold"),
+    parts.append(Text.assemble((_("wrong line "), "bold"), (str(result.bug_line), "bold red"), (_(", fixed: "), "bold"),
                                (fixed_line.strip(), "green")))
     outputs = Table.grid(expand=True, padding=(0, 1))
     outputs.add_column(ratio=1)
     outputs.add_column(ratio=1)
-    outputs.add_row(Panel(Text(result.printed), title="prints as written", title_align="left"),
-                    Panel(Text(result.fixed_printed), title=f"with line {result.bug_line} fixed", title_align="left"))
+    outputs.add_row(Panel(Text(result.printed), title=_("prints as written"), title_align="left"),
+                    Panel(Text(result.fixed_printed), title=_("with line {line} fixed").format(line=result.bug_line), title_align="left"))
     parts.append(outputs)
     return Group(*parts)

@@ -146,9 +146,13 @@ def compute(cause: str = "big_step", lr: float = 100.0, shift: float = 1.0, n_un
             n_samples: int = 1000, leaky_slope: float = 0.01, seed: int = 0) -> DeadRelu:
     """Kill ReLU units by a big SGD step or a bias shift; show their gradients are 0 and leaky ReLU's are not."""
     if n_samples * n_units > MAX_ACTIVATIONS or n_samples * n_units * n_in > MAX_FLOPS:
+        from mlquiz.i18n import _
+
         raise DemoInputError(
-            f"n_samples * n_units = {n_samples * n_units} (times n_in: {n_samples * n_units * n_in}) is too large "
-            f"to run quickly; keep n_samples*n_units <= {MAX_ACTIVATIONS} and n_samples*n_units*n_in <= {MAX_FLOPS}"
+            _("n_samples * n_units = {activations} (times n_in: {flops}) is too large to run quickly; keep "
+              "n_samples*n_units <= {max_activations} and n_samples*n_units*n_in <= {max_flops}").format(
+                activations=n_samples * n_units, flops=n_samples * n_units * n_in,
+                max_activations=MAX_ACTIVATIONS, max_flops=MAX_FLOPS)
         )
     rng = np.random.default_rng(seed)
     X = rng.uniform(0.0, 1.0, (n_samples, n_in))  # non-negative, like pixels or a previous ReLU's outputs
@@ -170,7 +174,9 @@ def compute(cause: str = "big_step", lr: float = 100.0, shift: float = 1.0, n_un
         loss_after, grads_relu = loss_and_grads(params, X, t, 0.0)
         _, grads_leaky = loss_and_grads(params, X, t, leaky_slope)
     if not (math.isfinite(loss_after) and all(np.all(np.isfinite(g)) for g in grads_leaky.values())):
-        raise DemoInputError("the big step overflowed float64; lower --lr")
+        from mlquiz.i18n import _
+
+        raise DemoInputError(_("the big step overflowed float64; lower --lr"))
 
     relu_norms, leaky_norms = _unit_norms(grads_relu), _unit_norms(grads_leaky)
     # The further step with a sensible learning rate; each unit's change is measured, not inferred.
@@ -205,23 +211,24 @@ def render(result: DeadRelu):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     def fmt(value):
         return "-" if value is None else f"{value:.4g}"
 
     chart = draw(figure(result))
     table = key_values(
-        "the dead units",
+        _("the dead units"),
         [
-            ("share dead before -> after", f"{result.dead_fraction_before:.0%} -> {result.dead_fraction_after:.0%}"),
-            ("max gradient norm, ReLU", fmt(result.dead_grad_norm_relu_max)),
-            ("min gradient norm, leaky ReLU", fmt(result.dead_grad_norm_leaky_min)),
-            ("mean gradient norm of live units", fmt(result.live_grad_norm_relu_mean)),
-            ("min weight norm (not zero)", fmt(result.dead_weight_norm_min)),
-            ("mean bias", fmt(result.dead_bias_mean)),
-            ("change in a further step, ReLU", fmt(result.dead_param_change_relu_max)),
-            ("change in a further step, leaky", fmt(result.dead_param_change_leaky_min)),
-            ("revived by the further step, ReLU", str(result.n_revived_relu)),
+            (_("share dead before -> after"), f"{result.dead_fraction_before:.0%} -> {result.dead_fraction_after:.0%}"),
+            (_("max gradient norm, ReLU"), fmt(result.dead_grad_norm_relu_max)),
+            (_("min gradient norm, leaky ReLU"), fmt(result.dead_grad_norm_leaky_min)),
+            (_("mean gradient norm of live units"), fmt(result.live_grad_norm_relu_mean)),
+            (_("min weight norm (not zero)"), fmt(result.dead_weight_norm_min)),
+            (_("mean bias"), fmt(result.dead_bias_mean)),
+            (_("change in a further step, ReLU"), fmt(result.dead_param_change_relu_max)),
+            (_("change in a further step, leaky"), fmt(result.dead_param_change_leaky_min)),
+            (_("revived by the further step, ReLU"), str(result.n_revived_relu)),
         ],
     )
     return Group(chart, table)
@@ -229,7 +236,8 @@ def render(result: DeadRelu):
 
 def figure(result: DeadRelu):
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
-    event = "one too-large SGD step" if result.cause == "big_step" else "a negative bias shift"
-    return Figure.bars(f"Dead units out of {result.n_units}", ["at initialisation", f"after {event}"],
-                       [result.n_dead_before, result.n_dead_after], y_label="dead units", value_format="{:d}")
+    event = _("one too-large SGD step") if result.cause == "big_step" else _("a negative bias shift")
+    return Figure.bars(_("Dead units out of {n}").format(n=result.n_units), [_("at initialisation"), _("after {event}").format(event=event)],
+                       [result.n_dead_before, result.n_dead_after], y_label=_("dead units"), value_format="{:d}")

@@ -234,15 +234,19 @@ def compute(depth: int = 20, width: int = 64, activation: str = "sigmoid", init:
     (plus :math:`\\partial L/\\partial h_l` with residuals), so
     :math:`\\|\\partial L/\\partial x\\| / \\|\\partial L/\\partial h_L\\|` is a product of ``depth`` factors.
     """
+    from mlquiz.i18n import _
+
     if batchnorm and n_batch < 2:
-        raise DemoInputError("--batchnorm needs --n-batch 2 or more: a batch of one has no variance")
+        raise DemoInputError(_("--batchnorm needs --n-batch 2 or more: a batch of one has no variance"))
     if width * width * depth > MAX_WEIGHTS:
-        raise DemoInputError(f"--width {width} and --depth {depth} make {width * width * depth:,} weights; keep "
-                             f"width^2*depth <= {MAX_WEIGHTS:,} (e.g. --width 256 --depth 75)")
+        raise DemoInputError(_("--width {width} and --depth {depth} make {weights:,} weights; keep "
+                               "width^2*depth <= {max_weights:,} (e.g. --width 256 --depth 75)").format(
+            width=width, depth=depth, weights=width * width * depth, max_weights=MAX_WEIGHTS))
     if n_batch * width * depth > MAX_ACTIVATIONS or n_batch * width * width * depth > MAX_FLOPS:
         raise DemoInputError(
-            f"n_batch * width * depth = {n_batch * width * depth} (and width^2 times that) is too large to run "
-            f"quickly; keep n_batch*width*depth <= {MAX_ACTIVATIONS} and n_batch*width^2*depth <= {MAX_FLOPS}"
+            _("n_batch * width * depth = {activations} (and width^2 times that) is too large to run quickly; keep "
+              "n_batch*width*depth <= {max_activations} and n_batch*width^2*depth <= {max_flops}").format(
+                activations=n_batch * width * depth, max_activations=MAX_ACTIVATIONS, max_flops=MAX_FLOPS)
         )
     rng = np.random.default_rng(seed)
     params = _init_params(rng, depth, width, init, init_scale, batchnorm)
@@ -254,7 +258,7 @@ def compute(depth: int = 20, width: int = 64, activation: str = "sigmoid", init:
     act_grad_norms = np.array([np.linalg.norm(g) for g in grads["h"]])
     weight_grad_norms = np.array([np.linalg.norm(g) for g in grads["W"]])
     if not (math.isfinite(loss) and np.all(np.isfinite(act_grad_norms)) and np.all(np.isfinite(weight_grad_norms))):
-        raise DemoInputError("the activations or gradients overflowed float64; lower --init-scale or --depth")
+        raise DemoInputError(_("the activations or gradients overflowed float64; lower --init-scale or --depth"))
     hs = [layer["h_prev"] for layer in cache["layers"]] + [cache["h_last"]]
     with np.errstate(divide="ignore", invalid="ignore"):
         act_ratio = float(act_grad_norms[0] / act_grad_norms[-1])
@@ -293,16 +297,19 @@ def render(result: DeepMlpGradients):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
     summary = key_values(
-        f"{result.depth} x {result.activation}, {result.init} init (std {result.init_std:.4g}): {result.regime}",
+        _("{depth} x {activation}, {init} init (std {std:.4g}): {regime}").format(
+            depth=result.depth, activation=result.activation, init=result.init, std=result.init_std,
+            regime=_regime(result.regime)),
         [
             ("||dL/dx|| / ||dL/dh_top||", f"{result.act_grad_ratio:.4g}"),
-            ("orders of magnitude", f"{result.log10_act_grad_ratio:+.2f}"),
-            ("factor per layer", f"{result.per_layer_factor:.4g}"),
-            ("first / last layer ||dL/dW||", f"{result.weight_grad_ratio:.4g}"),
-            ("||dL/dW|| first, last layer", f"{result.first_weight_grad_norm:.3g}, {result.last_weight_grad_norm:.3g}"),
-            ("loss", f"{result.loss:.4g}"),
+            (_("orders of magnitude"), f"{result.log10_act_grad_ratio:+.2f}"),
+            (_("factor per layer"), f"{result.per_layer_factor:.4g}"),
+            (_("first / last layer ||dL/dW||"), f"{result.weight_grad_ratio:.4g}"),
+            (_("||dL/dW|| first, last layer"), f"{result.first_weight_grad_norm:.3g}, {result.last_weight_grad_norm:.3g}"),
+            (_("loss"), f"{result.loss:.4g}"),
         ],
     )
     return Group(summary, draw(figure(result)))
@@ -311,8 +318,19 @@ def render(result: DeepMlpGradients):
 def figure(result: DeepMlpGradients):
     """||dL/dh|| at every layer (0 = the input), on a log axis."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _
 
     norms = tuple(float(v) for v in result.act_grad_norms)
-    return Figure(f"||dL/dh|| by layer: {result.depth} x {result.activation}, {result.init} init",
-                  "layer (0 = input)", "||dL/dh||", (Series(result.activation, tuple(range(len(norms))), norms),),
-                  log_y=True, caption=f"The gradient {result.regime}: {result.per_layer_factor:.3g} per layer.")
+    return Figure(_("||dL/dh|| by layer: {depth} x {activation}, {init} init").format(
+                      depth=result.depth, activation=result.activation, init=result.init),
+                  _("layer (0 = input)"), "||dL/dh||", (Series(result.activation, tuple(range(len(norms))), norms),),
+                  log_y=True, caption=_("The gradient {regime}: {factor:.3g} per layer.").format(
+                      regime=_regime(result.regime), factor=result.per_layer_factor))
+
+
+def _regime(regime: str) -> str:
+    """The regime word as shown: English in the result, translated on screen."""
+    from mlquiz.i18n import pgettext
+
+    return {"vanishing": pgettext("gradient regime", "vanishing"), "exploding": pgettext("gradient regime", "exploding"),
+            "stable": pgettext("gradient regime", "stable")}.get(regime, regime)

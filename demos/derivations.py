@@ -172,12 +172,17 @@ class Derivations:
 def broadcast(values: tuple[float, ...], size: int, option: str, what: str) -> np.ndarray:
     """``values`` as given when there are ``size`` of them, its single value repeated, or DemoInputError."""
     from mlquiz.errors import DemoInputError
+    from mlquiz.i18n import N_, _
 
     if len(values) == 1:
         return np.full(size, float(values[0]))
     if len(values) != size:
-        raise DemoInputError(f"{option} has {len(values)} numbers but there are {size} {what}; "
-                             f"give one number per {what[:-1]}, or one for all")
+        # what and its singular (English: what less its last letter), translated as a pair
+        shown = {"outputs (rows of --weight)": (N_("outputs (rows of --weight)"), N_("outputs (rows of --weight")),
+                 "hidden units": (N_("hidden units"), N_("hidden unit"))}.get(what, (what, what[:-1]))
+        raise DemoInputError(_("{option} has {count} numbers but there are {size} {what}; "
+                               "give one number per {one}, or one for all").format(
+            option=option, count=len(values), size=size, what=_(shown[0]), one=_(shown[1])))
     return np.asarray(values, dtype=float)
 
 
@@ -234,11 +239,13 @@ def compute(x: tuple[float, ...] = (0.0, 2.0), w: tuple[float, ...] = (0.5, -0.0
     threshold = lr * lam
     prox = soft_threshold(u, threshold)
 
+    from mlquiz.i18n import _
+
     W = np.asarray(weight, dtype=float)
     n_out, n_in = W.shape
     if len(inputs) != n_in:
-        raise DemoInputError(f"--inputs has {len(inputs)} numbers but --weight has {n_in} columns (inputs); "
-                             f"give one input per column")
+        raise DemoInputError(_("--inputs has {count} numbers but --weight has {n_in} columns (inputs); "
+                               "give one input per column").format(count=len(inputs), n_in=n_in))
     b = broadcast(bias, n_out, "--bias", "outputs (rows of --weight)")
     t = broadcast(target, n_out, "--target", "outputs (rows of --weight)")
     xin = np.asarray(inputs, dtype=float)
@@ -248,15 +255,17 @@ def compute(x: tuple[float, ...] = (0.0, 2.0), w: tuple[float, ...] = (0.5, -0.0
     mu = broadcast(bn_mean, n_out, "--bn-mean", "outputs (rows of --weight)")
     var = broadcast(bn_var, n_out, "--bn-var", "outputs (rows of --weight)")
     if np.any(var + eps <= 0):
-        raise DemoInputError("--bn-var is 0 and --eps is 0, so BatchNorm divides by 0; use --eps 1e-5 or a positive variance")
+        raise DemoInputError(_("--bn-var is 0 and --eps is 0, so BatchNorm divides by 0; use --eps 1e-5 or a positive "
+                               "variance"))
     folded_w, folded_b, scale = fold_batchnorm(W, b, gam, bet, mu, var, eps)
 
     M = np.asarray(matrix, dtype=float)
     if M.shape[0] != M.shape[1]:
-        raise DemoInputError(f"--matrix is {M.shape[0]}x{M.shape[1]}; W^k needs a square matrix")
+        raise DemoInputError(_("--matrix is {rows}x{cols}; W^k needs a square matrix").format(
+            rows=M.shape[0], cols=M.shape[1]))
     if not np.allclose(M, M.T, rtol=0.0, atol=1e-12):
-        raise DemoInputError("--matrix is not symmetric, so it has no W = Q Lambda Q^T with orthogonal Q; "
-                             "give a symmetric matrix, e.g. '2,1;1,2'")
+        raise DemoInputError(_("--matrix is not symmetric, so it has no W = Q Lambda Q^T with orthogonal Q; "
+                               "give a symmetric matrix, e.g. '2,1;1,2'"))
     lams, Q = np.linalg.eigh(M)
     order = np.argsort(-np.abs(lams), kind="stable")  # largest magnitude first
     lams, Q = lams[order], Q[:, order]
@@ -267,7 +276,8 @@ def compute(x: tuple[float, ...] = (0.0, 2.0), w: tuple[float, ...] = (0.5, -0.0
 
     R = np.asarray(rnn_w, dtype=float)
     if R.shape[0] != R.shape[1]:
-        raise DemoInputError(f"--rnn-w is {R.shape[0]}x{R.shape[1]}; a recurrent weight is square (H, H)")
+        raise DemoInputError(_("--rnn-w is {rows}x{cols}; a recurrent weight is square (H, H)").format(
+            rows=R.shape[0], cols=R.shape[1]))
     hidden = R.shape[0]
     h0 = broadcast(rnn_h0, hidden, "--rnn-h0", "hidden units")
     steps = np.array([broadcast(row, hidden, "--rnn-x", "hidden units") for row in rnn_x])
@@ -335,6 +345,7 @@ def _mat(m) -> str:
 
 def render(result: Derivations):
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
     rows = []
@@ -345,23 +356,23 @@ def render(result: Derivations):
         ("2 sigma(2x) - 1 (= tanh x)", _vec(r.tanh_from_sigmoid)),
         ("ReLU'(x)", _vec(r.relu_grad)),
         ("w", _vec(r.w)),
-        (f"L2: (1 - lr*lam) = {r.l2_factor:.4g}, step", _vec(r.l2_step)),
-        ("L2 with lr left out of the decay", _vec(r.l2_step_without_lr)),
-        (f"L1 prox, soft threshold {r.l1_threshold:.4g}", _vec(r.l1_prox_step)),
-        ("hard threshold / subgradient step", _vec(r.l1_hard_threshold) + " " + _vec(r.l1_subgradient_step)),
-        ("linear y = W x + b; L = 1/2||y - t||^2", f"{_vec(r.linear_output)}; {r.mse_loss:.4g}"),
+        (_("L2: (1 - lr*lam) = {factor:.4g}, step").format(factor=r.l2_factor), _vec(r.l2_step)),
+        (_("L2 with lr left out of the decay"), _vec(r.l2_step_without_lr)),
+        (_("L1 prox, soft threshold {threshold:.4g}").format(threshold=r.l1_threshold), _vec(r.l1_prox_step)),
+        (_("hard threshold / subgradient step"), _vec(r.l1_hard_threshold) + " " + _vec(r.l1_subgradient_step)),
+        (_("linear y = W x + b; L = 1/2||y - t||^2"), f"{_vec(r.linear_output)}; {r.mse_loss:.4g}"),
         ("dL/dW = (y - t) x^T", _mat(r.grad_weight)),
         ("dL/db, dL/dx", f"{_vec(r.grad_bias)} {_vec(r.grad_inputs)}"),
-        ("BN fold: scale gamma/sqrt(var+eps)", _vec(r.bn_scale)),
+        (_("BN fold: scale gamma/sqrt(var+eps)"), _vec(r.bn_scale)),
         ("W' = W * scale", _mat(r.folded_weight)),
         ("b' = (b - mean) * scale + beta", _vec(r.folded_bias)),
         ("W'x + b' / BN(Wx + b)", f"{_vec(r.folded_output)} {_vec(r.bn_output)}"),
-        ("eigenvalues, rho", f"{_vec(r.eigenvalues)}, {r.spectral_radius:.4g}"),
+        (_("eigenvalues, rho"), f"{_vec(r.eigenvalues)}, {r.spectral_radius:.4g}"),
         ("Q Lambda^k Q^T", _mat(r.power_eig)),
         ("||W^k||, rho^k", f"{r.power_norm:.6g}, {r.power_norm_theory:.6g}"),
         (f"RNN h_1..h_{r.rnn_steps}", _mat(r.rnn_states.T)),
         ("dh_T/dh_0", _mat(r.rnn_jacobian)),
         ("||dh_T/dh_0|| <= (gamma ||W||)^T", f"{r.rnn_jacobian_norm:.4g} <= {r.rnn_bound:.4g}"),
-        ("LSTM cell path: prod f_t", f"{r.forget_product:.6g}"),
+        (_("LSTM cell path: prod f_t"), f"{r.forget_product:.6g}"),
     ]
-    return key_values("Derivations on the numbers given", rows)
+    return key_values(_("Derivations on the numbers given"), rows)

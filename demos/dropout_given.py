@@ -69,13 +69,15 @@ def compute(x: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0), mask: tuple[float, ...]
     Training: :math:`y = x \\odot m / (1 - p)`; eval: :math:`y = x`.
     """
     from mlquiz.errors import DemoInputError
+    from mlquiz.i18n import _
 
     v = np.asarray(x, dtype=float)
     m = np.asarray(mask, dtype=float)
     if len(m) != len(v):
-        raise DemoInputError(f"--mask has {len(m)} numbers but --x has {len(v)}; give one 0 or 1 per activation")
+        raise DemoInputError(_("--mask has {mask} numbers but --x has {x}; give one 0 or 1 per activation").format(
+            mask=len(m), x=len(v)))
     if np.any((m != 0) & (m != 1)):
-        raise DemoInputError("--mask must hold only 0 (dropped) and 1 (kept)")
+        raise DemoInputError(_("--mask must hold only 0 (dropped) and 1 (kept)"))
     keep = 1.0 - p
     train = v * m / keep
     return DropoutGiven(
@@ -100,16 +102,17 @@ def render(result: DropoutGiven):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
     summary = key_values(
-        f"dropout p = {r.p:g} on {len(r.x)} units",
-        [("scale of kept units 1/(1-p)", f"{r.scale:.6g}"),
-         ("units kept", str(r.kept)),
-         ("sum in training / in eval", f"{r.train_sum:.6g} / {float(r.eval_output.sum()):.6g}")],
+        _("dropout p = {p:g} on {n} units").format(p=r.p, n=len(r.x)),
+        [(_("scale of kept units 1/(1-p)"), f"{r.scale:.6g}"),
+         (_("units kept"), str(r.kept)),
+         (_("sum in training / in eval"), f"{r.train_sum:.6g} / {float(r.eval_output.sum()):.6g}")],
     )
-    table = Table(title="units", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("x", "mask", "train", "eval", "classic train", "classic eval"):
+    table = Table(title=_("units"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("x", _("mask"), _("train"), _("eval"), _("classic train"), _("classic eval")):
         table.add_column(column, justify="right", no_wrap=True)
     for k in range(min(len(r.x), 12)):
         table.add_row(f"{r.x[k]:.6g}", f"{r.mask[k]:g}", f"{r.train_output[k]:.6g}", f"{r.eval_output[k]:.6g}",

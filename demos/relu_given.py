@@ -68,11 +68,13 @@ def compute(x: tuple[float, ...] = (-1.0, 0.0, 2.0), upstream: tuple[float, ...]
     :math:`y = \\max(0, x)`, :math:`\\partial L/\\partial x = g \\cdot [x > 0]`.
     """
     from mlquiz.errors import DemoInputError
+    from mlquiz.i18n import _
 
     v = np.asarray(x, dtype=float)
     if len(upstream) not in (1, len(v)):
-        raise DemoInputError(f"--upstream has {len(upstream)} numbers but --x has {len(v)}; "
-                             "give one upstream gradient per input, or one for all")
+        raise DemoInputError(_("--upstream has {upstream} numbers but --x has {x}; "
+                               "give one upstream gradient per input, or one for all").format(
+            upstream=len(upstream), x=len(v)))
     g = np.broadcast_to(np.asarray(upstream, dtype=float), v.shape).copy()
     positive = v > 0
     local = positive.astype(float)
@@ -99,15 +101,16 @@ def render(result: ReluGiven):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
     summary = key_values(
-        f"ReLU on {len(r.x)} inputs",
-        [("sum of dL/dx", f"{r.grad_input_sum:.6g}"),
-         ("inputs exactly 0 (derivative taken as 0)", str(r.zeros_in_x))],
+        _("ReLU on {n} inputs").format(n=len(r.x)),
+        [(_("sum of dL/dx"), f"{r.grad_input_sum:.6g}"),
+         (_("inputs exactly 0 (derivative taken as 0)"), str(r.zeros_in_x))],
     )
-    table = Table(title="inputs", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("x", "relu", "relu'", "dL/dx", "leaky", "leaky dL/dx"):
+    table = Table(title=_("inputs"), box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("x", "relu", "relu'", "dL/dx", _("leaky"), _("leaky dL/dx")):
         table.add_column(column, justify="right", no_wrap=True)
     for k in range(min(len(r.x), SHOWN)):
         table.add_row(f"{r.x[k]:.6g}", f"{r.output[k]:.6g}", f"{r.local_grad[k]:g}", f"{r.grad_input[k]:.6g}",

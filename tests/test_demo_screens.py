@@ -62,9 +62,8 @@ def test_demo_figures_are_complete(name):
 # ----- the same screens in Chinese (mlquiz --lang zh demo NAME)
 ZH_WIDTHS = (60, 100)
 ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
-    "clip-given", "cnn-stack", "code-snippets", "conv-output-size", "cross-validation", "dead-relu",
-    "deep-mlp-gradients", "derivations", "dropout-given", "ill-conditioned", "l1-vs-l2", "layernorm",
-    "leakage", "optimizers", "relu-given", "roc-pr", "training-curves",
+    "cnn-stack", "conv-output-size", "cross-validation", "ill-conditioned", "l1-vs-l2", "layernorm",
+    "leakage", "optimizers", "roc-pr", "training-curves",
 }
 
 
