@@ -595,3 +595,16 @@ def test_linter_findings_in_chinese_under_strict(tmp_path):
     assert shown.exit_code == 1 and "[long-key] 正确选项长度是干扰项的" in shown.output, shown.output
     english = invoke("verify", "--strict", bank)
     assert "[long-key] the correct option is" in english.output, english.output
+
+
+def test_schema_check_problems_in_chinese_with_suggestions_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: a bank with a bad type\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numerc\n  prompt: p\n"
+                    "  explanation: x\n  answer: 1\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1 and "未知的 type 'numerc'；你是不是想写 'numeric'？" in chinese.output, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert any(m.startswith("type 'numerc' is unknown; did you mean 'numeric'?; use one of") for m in messages), messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages
