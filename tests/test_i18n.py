@@ -605,3 +605,16 @@ def test_where_config_and_reset_in_chinese():
     reset = invoke("--lang", "zh", "reset", "--topic", "lstm")
     assert reset.exit_code == 0 and "主题 lstm：没有可清除的进度" in reset.output, reset.output
     assert "nothing to forget for topic lstm" in invoke("reset", "--topic", "lstm").output
+
+
+def test_schema_check_problems_in_chinese_with_suggestions_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: a bank with a bad type\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numerc\n  prompt: p\n"
+                    "  explanation: x\n  answer: 1\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1 and "未知的 type 'numerc'；你是不是想写 'numeric'？" in chinese.output, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert any(m.startswith("type 'numerc' is unknown; did you mean 'numeric'?; use one of") for m in messages), messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

@@ -65,8 +65,8 @@ class BankChecker:
     # ----- bank level
     def bank(self, data) -> Bank | None:
         if not isinstance(data, dict):
-            self.report((), "a bank is a mapping with format_version, id, title, description and questions; "
-                            "see docs/bank-format.md")
+            self.report((), msg("a bank is a mapping with format_version, id, title, description and questions; "
+                                "see docs/bank-format.md"))
             return None
         self.unknown_keys(data, (), BANK_KEYS, "bank")
         for key in BANK_REQUIRED:
@@ -74,8 +74,9 @@ class BankChecker:
                 self.missing((), key)
         version = data.get("format_version")
         if "format_version" in data and version != FORMAT_VERSION:
-            self.report(("format_version",), f"format_version {version!r} is not supported; this mlquiz reads "
-                                             f"format_version: {FORMAT_VERSION}")
+            self.report(("format_version",), msg("format_version {version} is not supported; this mlquiz reads "
+                                                 "format_version: {supported}", version=repr(version),
+                                                 supported=FORMAT_VERSION))
             return None
         bank_id = self.ident(data, (), "id")
         retired = self.retired(data)
@@ -88,7 +89,7 @@ class BankChecker:
         questions: list[Question] = []
         if "questions" in data:
             if not isinstance(questions_data, list) or not questions_data:
-                self.report(("questions",), "questions must be a non-empty list of questions")
+                self.report(("questions",), msg("questions must be a non-empty list of questions"))
             else:
                 seen: dict[str, int] = {}
                 for index, item in enumerate(questions_data):
@@ -99,15 +100,15 @@ class BankChecker:
                     if question.id in seen:
                         self.qid = question.id
                         self.report(("questions", index, "id"),
-                                    f"duplicate id (first used at line {seen[question.id]}); ids must be unique: "
-                                    "rename one")
+                                    msg("duplicate id (first used at line {line}); ids must be unique: rename one",
+                                        line=seen[question.id]))
                         self.qid = None
                         continue
                     if question.id in retired:
                         self.qid = question.id
                         self.report(("questions", index, "id"),
-                                    f"id was retired ({retired[question.id]}); progress is keyed by id, so a "
-                                    "retired id is never reused: choose a new id")
+                                    msg("id was retired ({reason}); progress is keyed by id, so a retired id is never "
+                                        "reused: choose a new id", reason=retired[question.id]))
                         self.qid = None
                         continue
                     seen[question.id] = question.line
@@ -123,13 +124,14 @@ class BankChecker:
             return ()
         raw = data["languages"]
         if not isinstance(raw, list) or not all(isinstance(v, str) and LANG_PATTERN.match(v) for v in raw):
-            self.report(("languages",), "languages is a list of language codes, English first: [en, zh]")
+            self.report(("languages",), msg("languages is a list of language codes, English first: [en, zh]"))
             return ()
         if "en" not in raw:
-            self.report(("languages",), "languages must include en: English is the source every answer refers to")
+            self.report(("languages",), msg("languages must include en: English is the source every answer "
+                                                 "refers to"))
             return ()
         if len(set(raw)) != len(raw):
-            self.report(("languages",), "a language is listed twice in languages; list each once")
+            self.report(("languages",), msg("a language is listed twice in languages; list each once"))
             return ()
         return ("en", *[v for v in raw if v != "en"])
 
@@ -139,14 +141,16 @@ class BankChecker:
         if raw is None:
             return {}
         if not isinstance(raw, dict):
-            self.report(("retired",), "retired is a mapping of old question ids to the reason each was removed")
+            self.report(("retired",), msg("retired is a mapping of old question ids to the reason each was "
+                                               "removed"))
             return {}
         retired = {}
         for key, reason in raw.items():
             if not isinstance(key, str) or not ID_PATTERN.match(key):
-                self.report(("retired", key), f"retired id {key!r} is not a question id")
+                self.report(("retired", key), msg("retired id {key} is not a question id", key=repr(key)))
             elif not isinstance(reason, str) or not reason.strip():
-                self.report(("retired", key), f"retired id {key!r} needs a reason (a sentence: why it was removed)")
+                self.report(("retired", key), msg("retired id {key} needs a reason (a sentence: why it was "
+                                                       "removed)", key=repr(key)))
             else:
                 retired[key] = reason.strip()
         return retired
@@ -154,8 +158,8 @@ class BankChecker:
     # ----- question level
     def question(self, item, path: tuple, bank_id: str) -> Question | None:
         if not isinstance(item, dict):
-            self.report(path, "each question is a mapping with id, topic, difficulty, type, prompt, answer and "
-                              "explanation")
+            self.report(path, msg("each question is a mapping with id, topic, difficulty, type, prompt, answer and "
+                                  "explanation"))
             return None
         raw_id = item.get("id")
         self.qid = raw_id if isinstance(raw_id, str) and raw_id else f"question {path[-1] + 1}"
@@ -163,8 +167,9 @@ class BankChecker:
         qid = self.ident(item, path, "id")
         qtype = item.get("type")
         if "type" in item and qtype not in QUESTION_TYPES:
-            self.report(path + ("type",), f"type {qtype!r} is unknown{self.suggest(qtype, QUESTION_TYPES)}; "
-                                          f"use one of {', '.join(QUESTION_TYPES)}")
+            self.report(path + ("type",), msg("type {kind} is unknown{suggestion}; use one of {kinds}",
+                                              kind=repr(qtype), suggestion=self.suggest(qtype, QUESTION_TYPES),
+                                              kinds=", ".join(QUESTION_TYPES)))
             qtype = None
         allowed = COMMON_KEYS | (TYPE_KEYS[qtype] if qtype else set().union(*TYPE_KEYS.values()))
         self.unknown_keys(item, path, allowed, f"a {qtype} question" if qtype else "a question")
@@ -175,8 +180,9 @@ class BankChecker:
         tags = self.tag_list(item, path)
         difficulty = item.get("difficulty")
         if "difficulty" in item and difficulty not in DIFFICULTIES:
-            self.report(path + ("difficulty",), f"difficulty {difficulty!r} is unknown"
-                                                f"{self.suggest(difficulty, DIFFICULTIES)}; use easy, medium or hard")
+            self.report(path + ("difficulty",), msg("difficulty {difficulty} is unknown{suggestion}; use easy, "
+                                                    "medium or hard", difficulty=repr(difficulty),
+                                                    suggestion=self.suggest(difficulty, DIFFICULTIES)))
         prompt = self.local_text(item, path, "prompt")
         explanation = self.local_text(item, path, "explanation")
         hint = self.local_text(item, path, "hint", required=False)
@@ -221,23 +227,24 @@ class BankChecker:
         with its own prompt and explanation, all in the context of the question's prompt."""
         raw = item.get("steps")
         if "steps" not in item:
-            self.missing(path, "steps", "missing required key 'steps' (a list of graded steps)")
+            self.missing(path, "steps", msg("missing required key 'steps' (a list of graded steps)"))
             return {}
         if not isinstance(raw, list) or len(raw) < 2 or len(raw) > MAX_STEPS:
-            self.report(path + ("steps",), f"steps is a list of 2 to {MAX_STEPS} steps, each a mapping with prompt, "
-                                           "type, answer and explanation")
+            self.report(path + ("steps",), msg("steps is a list of 2 to {most} steps, each a mapping with "
+                                               "prompt, type, answer and explanation", most=MAX_STEPS))
             return {}
         built = []
         for index, step in enumerate(raw):
             spath = path + ("steps", index)
             if not isinstance(step, dict):
-                self.report(spath, "a step is a mapping with prompt, type, answer and explanation")
+                self.report(spath, msg("a step is a mapping with prompt, type, answer and explanation"))
                 continue
             stype = step.get("type")
             if stype not in STEP_TYPES:
                 self.report(spath + ("type",) if "type" in step else spath,
-                            f"step type {stype!r} is not one of {', '.join(STEP_TYPES)}"
-                            f"{self.suggest(stype, STEP_TYPES) if isinstance(stype, str) else ''}")
+                            msg("step type {kind} is not one of {kinds}{suggestion}", kind=repr(stype),
+                                kinds=", ".join(STEP_TYPES),
+                                suggestion=self.suggest(stype, STEP_TYPES) if isinstance(stype, str) else ""))
                 continue
             self.unknown_keys(step, spath, STEP_KEYS & ({"prompt", "type", "explanation", "hint"} | TYPE_KEYS[stype]),
                               f"a {stype} step")
@@ -261,7 +268,7 @@ class BankChecker:
 
         example = "code: {demo: code-snippets, snippet: softmax-overflow}"
         if not isinstance(raw, dict) or not isinstance(raw.get("demo"), str) or not isinstance(raw.get("snippet"), str):
-            self.report(path, f"expected a mapping like {example}")
+            self.report(path, msg("expected a mapping like {example}", example=example))
             return None
         self.unknown_keys(raw, path, {"demo", "snippet"}, "code")
         try:
@@ -271,8 +278,10 @@ class BankChecker:
             return None
         if raw["snippet"] not in spec.snippets:
             known = ", ".join(spec.snippets) or "none"
-            self.report(path + ("snippet",), f"demo {spec.name!r} has no snippet {raw['snippet']!r}"
-                                             f"{self.suggest(raw['snippet'], list(spec.snippets))}; its snippets: {known}")
+            self.report(path + ("snippet",), msg("demo {demo} has no snippet {snippet}{suggestion}; its snippets: "
+                                                 "{known}", demo=repr(spec.name), snippet=repr(raw["snippet"]),
+                                                 suggestion=self.suggest(raw["snippet"], list(spec.snippets)),
+                                                 known=known))
             return None
         return CodeRef(spec.name, raw["snippet"])
 
@@ -775,7 +784,7 @@ class BankChecker:
         if len(choices) > 100:
             return ""
         close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-        return f"; did you mean {close[0]!r}?" if close else ""
+        return msg("; did you mean {word}?", word=repr(close[0])) if close else ""
 
 
 def _texts(raw, path: tuple):
