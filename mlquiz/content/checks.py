@@ -23,7 +23,7 @@ from mlquiz.content.model import (
 from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
-from mlquiz.i18n import msg
+from mlquiz.i18n import english, msg
 
 MAX_PROBLEMS = 200  # per file; the rest are counted
 
@@ -295,7 +295,7 @@ class BankChecker:
             self.report(path + ("answer",), "a choice answer is the text of the correct option")
         elif options and answer not in [o["en"] for o in options]:
             self.report(path + ("answer",), f"answer {answer!r} is not among the options"
-                                            f"{self.suggest(answer, [o['en'] for o in options])}; copy the "
+                                            f"{english(self.suggest(answer, [o['en'] for o in options]))}; copy the "
                                             "correct option's English text exactly")
         return {"options": options, "answer": answer}
 
@@ -308,15 +308,15 @@ class BankChecker:
         if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
             self.report(path + ("answer",), "a multi answer is a non-empty list of option texts")
             return {"options": options}
-        english = [o["en"] for o in options]
+        english_options = [o["en"] for o in options]
         if options and len(answer) > len(options):
             self.report(path + ("answer",), f"the answer lists {len(answer):,} options but there are only "
                                             f"{len(options)}; list each correct option once")
             return {"options": options}
         for index, choice in enumerate(answer):
-            if options and choice not in english:
+            if options and choice not in english_options:
                 self.report(path + ("answer", index), f"answer {choice!r} is not among the options"
-                                                      f"{self.suggest(choice, english)}")
+                                                      f"{english(self.suggest(choice, english_options))}")
         if len(set(answer)) != len(answer):
             self.report(path + ("answer",), "an option is listed twice in the answer; list each once")
         return {"options": options, "answer": tuple(answer)}
@@ -510,7 +510,7 @@ class BankChecker:
         for check, reason in raw.items():
             if check not in CHECKS:
                 self.report(path + ("allow", check), f"quality check {check!r} is unknown"
-                                                     f"{self.suggest(check, list(CHECKS))}; checks: "
+                                                     f"{english(self.suggest(check, list(CHECKS)))}; checks: "
                                                      f"{', '.join(CHECKS)}")
             elif not isinstance(reason, str) or not reason.strip():
                 self.report(path + ("allow", check), f"allow {check!r} needs a reason: say why it is deliberate")
@@ -587,7 +587,7 @@ class BankChecker:
             elif key.split(".")[0] not in spec.outputs:
                 head = key.split(".")[0]
                 self.report(path + ("key",), f"demo {name!r} has no output {head!r}"
-                                             f"{self.suggest(head, spec.outputs)}; its outputs: "
+                                             f"{english(self.suggest(head, spec.outputs))}; its outputs: "
                                              f"{', '.join(spec.outputs)}")
                 key = None
         digits = raw.get("digits")
@@ -600,13 +600,13 @@ class BankChecker:
             param = spec.param(pname)
             if param is None:
                 self.report(ppath, f"demo {name!r} has no parameter {pname!r}"
-                                   f"{self.suggest(pname, [p.name for p in spec.params])}; its parameters: "
+                                   f"{english(self.suggest(pname, [p.name for p in spec.params]))}; its parameters: "
                                    f"{', '.join(p.name for p in spec.params) or 'none'}")
                 continue
             ref = placeholder_ref(value)
             if ref is not None and ref not in variables:
                 self.report(ppath, f"{{{ref}}} is not a vary name"
-                                   f"{self.suggest(ref, variables)}; add it to vary or write a value")
+                                   f"{english(self.suggest(ref, variables))}; add it to vary or write a value")
                 continue
             for variant in (vary if ref is not None else [{}]):
                 given = variant[ref] if ref is not None else value
@@ -630,7 +630,7 @@ class BankChecker:
         unknown = [n for n in names if n not in self.vary_names]
         if unknown:
             self.report(path, f"key placeholder {{{unknown[0]}}} is not a vary name"
-                              f"{self.suggest(unknown[0], self.vary_names)}")
+                              f"{english(self.suggest(unknown[0], self.vary_names))}")
             return False
         return True
 
@@ -658,7 +658,7 @@ class BankChecker:
                     if name not in allowed:
                         extra = " ({answer} may appear only in explanation and hint)" if name == "answer" else ""
                         self.report(sub_path, f"{field_name}: placeholder {{{name}}} has no value"
-                                              f"{self.suggest(name, allowed)}; define it under vary or values, or "
+                                              f"{english(self.suggest(name, allowed))}; define it under vary or values, or "
                                               f"write {{{{{name}}}}} for literal braces{extra}")
         if variables and not step and not any(
             name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
@@ -674,18 +674,18 @@ class BankChecker:
             return
         if not isinstance(raw, dict) or not isinstance(raw.get("en"), str):
             return
-        english = set(_safe_placeholders(raw["en"]))
+        english_names = set(_safe_placeholders(raw["en"]))
         for lang, text in raw.items():
             if lang == "en" or not isinstance(text, str):
                 continue
             names = set(_safe_placeholders(text))
-            if names != english:
-                dropped, added = sorted(english - names), sorted(names - english)
+            if names != english_names:
+                dropped, added = sorted(english_names - names), sorted(names - english_names)
                 what = "; ".join(filter(None, (
                     "drops " + ", ".join(f"{{{n}}}" for n in dropped) if dropped else "",
                     "adds " + ", ".join(f"{{{n}}}" for n in added) if added else "")))
                 self.report(path + (lang,), f"{field_name}: the {lang} text {what} (the en text has "
-                                            f"{', '.join(f'{{{n}}}' for n in sorted(english)) or 'none'}); "
+                                            f"{', '.join(f'{{{n}}}' for n in sorted(english_names)) or 'none'}); "
                                             "every language uses the same placeholders")
 
     # ----- primitives
@@ -698,7 +698,7 @@ class BankChecker:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 if close and close[0] not in data:
                     self.misspelled.add((path, close[0]))
-                self.report(path + (key,), f"unknown key {key!r} in {what}{self.suggest(key, allowed)}; "
+                self.report(path + (key,), f"unknown key {key!r} in {what}{english(self.suggest(key, allowed))}; "
                                            f"allowed: {', '.join(sorted(allowed))}")
 
     def ident(self, data: dict, path: tuple, key: str, what: str = "id") -> str | None:
