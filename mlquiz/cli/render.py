@@ -410,7 +410,7 @@ class TerminalUI:
         else:
             within = ""
             if item.question.type == "numeric" and item.tolerance is not None:
-                within = f" [dim]({escape(tolerance_text(item.tolerance))})[/]"
+                within = "[dim]" + _(" ({text})").format(text=escape(tolerance_text(item.tolerance))) + "[/]"
             self.out.print(f"[bold red]{_('✗ wrong')}[/]  " + _("you said {given}; the answer is {answer}").format(
                 given=escape(shown_given(item, verdict)), answer=f"[bold]{escape(shown_answer(item))}[/]") + within)
         order = list(item.options)
@@ -590,9 +590,9 @@ def question_card(record: dict, as_json: bool) -> None:
                       + escape(step["prompt"]))
             for i, option in enumerate(step["options"]):
                 out.print(f"    {LETTERS[i]}) {escape(option)}")
-            within = f" ({step['tolerance_text']})" if step["tolerance_text"] else ""
+            within = _(" ({text})").format(text=step["tolerance_text"]) if step["tolerance_text"] else ""
             out.print(f"    [bold]{label('answer:')}[/]{escape(step['answer_text'])}{within}")
-        within = f" ({variant['tolerance_text']})" if variant["tolerance_text"] else ""
+        within = _(" ({text})").format(text=variant["tolerance_text"]) if variant["tolerance_text"] else ""
         out.print(f"[bold]{label('answer:')}[/]{escape(variant['answer_text'])}{within}")
         if variant["accept"]:
             out.print(f"[dim]{label('also accepted:')}[/]{escape('; '.join(variant['accept']))}")
