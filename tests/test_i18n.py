@@ -618,3 +618,12 @@ def test_schema_check_problems_in_chinese_with_suggestions_and_english_in_json(t
     messages = [p["message"] for p in data["problems"]]
     assert any(m.startswith("type 'numerc' is unknown; did you mean 'numeric'?; use one of") for m in messages), messages
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_a_bad_demo_option_in_chinese_and_in_english():
+    chinese = invoke("--lang", "zh", "demo", "deep-mlp-gradients", "--depth", "abc")
+    assert chinese.exit_code == 1 and "--depth 'abc' 无效；请用整数" in chinese.output, chinese.output
+    chinese = invoke("--lang", "zh", "demo", "deep-mlp-gradients", "--depth", "100000")
+    assert "--depth 100000 超出范围；请用 1 到 200" in chinese.output, chinese.output
+    english = invoke("demo", "deep-mlp-gradients", "--depth", "abc")
+    assert english.exit_code == 1 and "--depth 'abc' is not valid; use a whole number" in english.output

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlquiz.errors import DemoInputError, MlquizError
+from mlquiz.i18n import msg
 
 PARAM_TYPES = ("int", "float", "flag", "choice", "choices", "pair", "floats", "matrix", "text")
 MAX_FLOATS = 256  # explicit inputs are for worked examples a person computes by hand, not data sets
@@ -56,7 +57,7 @@ class Param:
         if self.choices:
             return ", ".join(self.choices)
         if self.min is not None and self.max is not None:
-            return f"{_num(self.min)} to {_num(self.max)}"
+            return msg("{low} to {high}", low=_num(self.min), high=_num(self.max))
         if self.min is not None:
             return f">= {_num(self.min)}"
         if self.max is not None:
@@ -74,51 +75,51 @@ class Param:
                 return True
             if text in ("false", "no", "0", "off"):
                 return False
-            raise self._bad(value, "true or false")
+            raise self._bad(value, msg("true or false"))
         if kind == "int":
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise self._bad(value, "a whole number")
+                raise self._bad(value, msg("a whole number"))
             try:
                 text = value.strip().replace("_", "") if isinstance(value, str) else None
                 if text is not None and not re.fullmatch(r"[+-]?[0-9]{1,18}", text):  # not 5,000 digits, not '²'
                     raise ValueError(text)
                 number = int(value) if text is None else int(text)
             except (TypeError, ValueError, OverflowError):
-                raise self._bad(value, "a whole number") from None
+                raise self._bad(value, msg("a whole number")) from None
             return self._in_range(number)
         if kind == "float":
             if isinstance(value, bool):
-                raise self._bad(value, "a number")
+                raise self._bad(value, msg("a number"))
             try:
                 number = float(value)
             except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1.8e308
-                raise self._bad(value, "a number") from None
+                raise self._bad(value, msg("a number")) from None
             if not math.isfinite(number):
-                raise self._bad(value, "a finite number")
+                raise self._bad(value, msg("a finite number"))
             return self._in_range(number)
         if kind == "choice":
             text = str(value).strip()
             if text not in self.choices:
-                raise self._bad(value, "one of " + ", ".join(self.choices))
+                raise self._bad(value, msg("one of {choices}", choices=", ".join(self.choices)))
             return text
         if kind == "choices":
             items = value if isinstance(value, (list, tuple)) else str(value).split(",")
             picked = tuple(str(item).strip() for item in items if str(item).strip())
             unknown = [item for item in picked if item not in self.choices]
             if unknown or not picked:
-                raise self._bad(value, "a comma-separated list of " + ", ".join(self.choices))
+                raise self._bad(value, msg("a comma-separated list of {choices}", choices=", ".join(self.choices)))
             return tuple(dict.fromkeys(picked))
         if kind == "pair":
             return self._pair(value)
         if kind == "floats":
-            numbers = self._numbers(value.split(",") if isinstance(value, str) else value, "a comma-separated "
-                                    "list of numbers, e.g. 1,-0.5,2")
+            numbers = self._numbers(value.split(",") if isinstance(value, str) else value, msg("a comma-separated list of "
+                                    "numbers, e.g. 1,-0.5,2"))
             return numbers
         if kind == "matrix":
             return self._matrix(value)
         if kind == "text":
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-                raise self._bad(value, "text")
+                raise self._bad(value, msg("some text"))
             return str(value).strip()
         raise AssertionError(f"unknown parameter type {kind!r}")  # META is checked when read
 
@@ -130,7 +131,7 @@ class Param:
         else:
             match = _PAIR.match(str(value)) if isinstance(value, str) else None
             if not match:
-                raise self._bad(value, "N or HxW, e.g. 28 or 32x24")
+                raise self._bad(value, msg("N or HxW, e.g. 28 or 32x24"))
             height = int(match.group(1))
             pair = (height, int(match.group(2)) if match.group(2) else height)
         for number in pair:
@@ -141,7 +142,8 @@ class Param:
         if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)) or not items:
             raise self._bad(items, wanted)
         if len(items) > MAX_FLOATS:
-            raise DemoInputError(f"{self.option} has {len(items)} numbers; use at most {MAX_FLOATS}")
+            raise DemoInputError(msg("{option} has {count} numbers; use at most {limit}", option=self.option,
+                                     count=len(items), limit=MAX_FLOATS))
         numbers = []
         for item in items:
             if isinstance(item, bool):
@@ -151,38 +153,37 @@ class Param:
             except (TypeError, ValueError, OverflowError):
                 raise self._bad(item, wanted) from None
             if not math.isfinite(number):
-                raise self._bad(item, "finite numbers")
+                raise self._bad(item, msg("finite numbers"))
             numbers.append(self._in_range(number))
         return tuple(numbers)
 
     def _matrix(self, value: object) -> tuple[tuple[float, ...], ...]:
-        wanted = "rows of numbers, e.g. 1,2;3,4 (',' between numbers, ';' between rows)"
+        wanted = msg("rows of numbers, e.g. 1,2;3,4 (',' between numbers, ';' between rows)")
         rows = value.split(";") if isinstance(value, str) else value
         if not isinstance(rows, (list, tuple)) or not rows:
             raise self._bad(value, wanted)
         if len(rows) > MAX_FLOATS:
-            raise DemoInputError(f"{self.option} has {len(rows)} rows; use at most {MAX_FLOATS} numbers in all")
+            raise DemoInputError(msg("{option} has {count} rows; use at most {limit} numbers in all",
+                                     option=self.option, count=len(rows), limit=MAX_FLOATS))
         matrix = tuple(self._numbers(row.split(",") if isinstance(row, str) else row, wanted) for row in rows)
         if len({len(row) for row in matrix}) != 1:
-            raise DemoInputError(f"{self.option}: rows have different lengths "
-                                 f"({', '.join(str(len(row)) for row in matrix)}); give every row as many numbers")
+            raise DemoInputError(msg("{option}: rows have different lengths ({lengths}); give every row as many "
+                                     "numbers", option=self.option, lengths=", ".join(str(len(row)) for row in matrix)))
         if sum(len(row) for row in matrix) > MAX_FLOATS:
-            raise DemoInputError(f"{self.option} has more than {MAX_FLOATS} numbers; use fewer")
+            raise DemoInputError(msg("{option} has more than {limit} numbers; use fewer", option=self.option,
+                                     limit=MAX_FLOATS))
         return matrix
 
     def _in_range(self, number):
         if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-            from mlquiz.i18n import _
-
-            raise DemoInputError(_("{option} {number} is out of range; use {range}").format(
-                option=self.option, number=_num(number), range=self.describe_range()))
+            raise DemoInputError(msg("{option} {number} is out of range; use {range}", option=self.option,
+                                     number=_num(number), range=self.describe_range()))
         return number
 
     def _bad(self, value, wanted):
-        from mlquiz.i18n import _
-
-        return DemoInputError(_("{option} {value!r} is not valid; use {wanted}").format(
-            option=self.option, value=value, wanted=wanted))
+        # msg: the checker reports this for a bank's demo parameters, and --json keeps it English
+        return DemoInputError(msg("{option} {value} is not valid; use {wanted}", option=self.option,
+                                  value=repr(value), wanted=wanted))
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ class DemoSpec:
             if scenario.name == name:
                 return scenario
         known = ", ".join(s.name for s in self.scenarios) or "none"
-        raise DemoInputError(f"demo {self.name!r} has no scenario {name!r}; its scenarios: {known}")
+        raise DemoInputError(msg("demo {demo} has no scenario {name}; its scenarios: {known}", demo=repr(self.name),
+                                     name=repr(name), known=known))
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -234,7 +236,8 @@ class DemoSpec:
             param = self.param(name)
             if param is None:
                 known = ", ".join(p.name for p in self.params) or "none"
-                raise DemoInputError(f"demo {self.name!r} has no parameter {name!r}; its parameters: {known}")
+                raise DemoInputError(msg("demo {demo} has no parameter {name}; its parameters: {known}",
+                                         demo=repr(self.name), name=repr(name), known=known))
             values[name] = param.coerce(value)
         return values
 
