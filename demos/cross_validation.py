@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 META = {
     "title": "Hold-out, KFold and StratifiedKFold: fold order and the variance of the estimate",
@@ -142,7 +143,7 @@ def kfold_fold_sizes(n_samples: int, n_splits: int) -> np.ndarray:
 def kfold_test_indices(n_samples: int, n_splits: int, shuffle: bool = False, seed: int = 0) -> list[np.ndarray]:
     """KFold(n_splits, shuffle, random_state=seed).split: each fold's test indices, sorted."""
     if n_splits > n_samples:
-        raise DemoInputError(f"--n-splits {n_splits} is more than the {n_samples} examples; lower it")
+        raise DemoInputError(msg("--n-splits {splits} is more than the {n} examples; lower it", splits=n_splits, n=n_samples))
     indices = np.arange(n_samples)
     if shuffle:
         np.random.RandomState(seed).shuffle(indices)
@@ -166,8 +167,8 @@ def stratified_fold_ids(y: np.ndarray, n_splits: int, shuffle: bool = False, see
     n_classes = first.size
     class_sizes = np.bincount(encoded)
     if np.all(n_splits > class_sizes):
-        raise DemoInputError(f"--n-splits {n_splits} is more than every class's count; sklearn refuses this: "
-                             "lower --n-splits")
+        raise DemoInputError(msg("--n-splits {splits} is more than every class's count; sklearn refuses this: "
+                                 "lower --n-splits", splits=n_splits))
     dealt = np.sort(encoded)
     allocation = np.array([np.bincount(dealt[i::n_splits], minlength=n_classes) for i in range(n_splits)])
     rng = np.random.RandomState(seed) if shuffle else None
@@ -191,7 +192,8 @@ def holdout_sizes(n_samples: int, test_size: float) -> tuple[int, int]:
     n_test = math.ceil(test_size * n_samples)
     n_train = n_samples - n_test
     if n_train <= 0 or n_test <= 0:
-        raise DemoInputError(f"with {n_samples} examples, --test-size {test_size:g} leaves an empty set; change it")
+        raise DemoInputError(msg("with {n} examples, --test-size {size} leaves an empty set; change it", n=n_samples,
+                                 size=f"{test_size:g}"))
     return n_train, n_test
 
 
@@ -296,7 +298,7 @@ def compute(class_counts: tuple = (17.0, 5.0), n_splits: int = 5, test_size: flo
             seed: int = 0, mc_trials: int = 400, separation: float = 1.0) -> CrossValidation:
     """sklearn's splits of the sorted labels, and the simulated spread of the three estimates."""
     if any(c != int(c) for c in class_counts):
-        raise DemoInputError("--class-counts are numbers of examples: use whole numbers")
+        raise DemoInputError(msg("--class-counts are numbers of examples: use whole numbers"))
     class_sizes = np.array([int(c) for c in class_counts], dtype=np.int64)
     y = np.repeat(np.arange(class_sizes.size), class_sizes)
     n = int(y.size)
@@ -311,10 +313,11 @@ def compute(class_counts: tuple = (17.0, 5.0), n_splits: int = 5, test_size: flo
                         "stratified_rmse", "std_ratio_holdout_to_kfold"])
     if mc_trials and class_sizes.size == 2:
         if mc_trials * n > MAX_MC_VALUES:
-            raise DemoInputError(f"--mc-trials {mc_trials} x {n} examples is more than {MAX_MC_VALUES:,}; lower "
-                                 f"--mc-trials to {MAX_MC_VALUES // n} or fewer (0 skips the simulation)")
+            raise DemoInputError(msg("--mc-trials {trials} x {n} examples is more than {limit}; lower --mc-trials to "
+                                     "{most} or fewer (0 skips the simulation)", trials=mc_trials, n=n,
+                                     limit=f"{MAX_MC_VALUES:,}", most=MAX_MC_VALUES // n))
         if mc_trials < 2:
-            raise DemoInputError("--mc-trials needs at least 2 data sets for a standard deviation (0 skips)")
+            raise DemoInputError(msg("--mc-trials needs at least 2 data sets for a standard deviation (0 skips)"))
         mc.update(simulate(class_sizes, n_splits, test_size, separation, mc_trials, np.random.default_rng(seed)))
 
     return CrossValidation(
@@ -357,30 +360,32 @@ def render(result: CrossValidation):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
-    folds = Table(title=f"{result.n_samples} examples sorted by class {result.class_counts}, "
-                        f"{result.n_splits} folds", box=None)
-    for column in ("fold", "KFold test", "classes", "Stratified test", "classes"):
-        folds.add_column(column, justify="right" if column in ("fold", "classes") else "left")
+    folds = Table(title=_("{n} examples sorted by class {counts}, {k} folds").format(
+        n=result.n_samples, counts=result.class_counts, k=result.n_splits), box=None)
+    for column, justify in ((_("fold"), "right"), (_("KFold test"), "left"), (_("classes"), "right"),
+                            (_("Stratified test"), "left"), (_("classes"), "right")):
+        folds.add_column(column, justify=justify)
     shown = min(result.n_splits, 10)
     for i in range(shown):
         folds.add_row(str(i), _ranges(result.kfold_test_folds[i], 20), str(result.kfold_fold_class_counts[i]),
                       _ranges(result.stratified_test_folds[i], 20), str(result.stratified_fold_class_counts[i]))
     if result.n_splits > shown:
         folds.add_row("...", "", "", "", "")
-    folds.caption = (f"largest class gap |count - class/k|: KFold {result.kfold_max_class_gap:.2f}, "
-                     f"stratified {result.stratified_max_class_gap:.2f}")
-    rows = [("hold-out train / test sizes", f"{result.holdout_n_train} / {result.holdout_n_test}"),
-            ("hold-out test classes", str(result.holdout_test_class_counts))]
+    folds.caption = _("largest class gap |count - class/k|: KFold {kfold:.2f}, stratified {stratified:.2f}").format(
+        kfold=result.kfold_max_class_gap, stratified=result.stratified_max_class_gap)
+    rows = [(_("hold-out train / test sizes"), f"{result.holdout_n_train} / {result.holdout_n_test}"),
+            (_("hold-out test classes"), str(result.holdout_test_class_counts))]
     if result.mc_trials:
         rows += [
-            ("simulated data sets", str(result.mc_trials)),
-            ("true accuracy (mean, sd)", f"{result.true_accuracy:.3f}, {result.true_accuracy_std:.3f}"),
-            ("hold-out: mean, sd, rmse", f"{result.holdout_mean:.3f}, {result.holdout_std:.3f}, "
+            (_("simulated data sets"), str(result.mc_trials)),
+            (_("true accuracy (mean, sd)"), f"{result.true_accuracy:.3f}, {result.true_accuracy_std:.3f}"),
+            (_("hold-out: mean, sd, rmse"), f"{result.holdout_mean:.3f}, {result.holdout_std:.3f}, "
                                          f"{result.holdout_rmse:.3f}"),
-            ("KFold: mean, sd, rmse", f"{result.kfold_mean:.3f}, {result.kfold_std:.3f}, {result.kfold_rmse:.3f}"),
-            ("Stratified: mean, sd, rmse", f"{result.stratified_mean:.3f}, {result.stratified_std:.3f}, "
+            (_("KFold: mean, sd, rmse"), f"{result.kfold_mean:.3f}, {result.kfold_std:.3f}, {result.kfold_rmse:.3f}"),
+            (_("Stratified: mean, sd, rmse"), f"{result.stratified_mean:.3f}, {result.stratified_std:.3f}, "
                                            f"{result.stratified_rmse:.3f}"),
-            ("sd ratio hold-out / KFold", f"{result.std_ratio_holdout_to_kfold:.2f}"),
+            (_("sd ratio hold-out / KFold"), f"{result.std_ratio_holdout_to_kfold:.2f}"),
         ]
-    return Group(folds, key_values("hold-out and the spread of the estimates", rows))
+    return Group(folds, key_values(_("hold-out and the spread of the estimates"), rows))
