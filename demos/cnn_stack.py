@@ -32,6 +32,7 @@ import numpy as np
 
 from mlquiz.demos import _conv
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 META = {
     "title": "A CNN layer by layer",
@@ -149,28 +150,28 @@ def parse_spec(spec: str) -> list[LayerSpec]:
     """Parse the layer spec; DemoInputError naming the first bad token."""
     tokens = [t for t in re.sub(r"\s+", "", spec.lower()).split(",")]
     if not spec.strip() or any(not t for t in tokens):
-        raise DemoInputError(f"spec {spec!r} has an empty layer; separate layers with single commas, e.g. "
-                             "conv6k5,pool2,fc10")
+        raise DemoInputError(msg("spec {spec} has an empty layer; separate layers with single commas, e.g. "
+                                 "conv6k5,pool2,fc10", spec=repr(spec)))
     if len(tokens) > MAX_LAYERS:
-        raise DemoInputError(f"spec has {len(tokens)} layers; use at most {MAX_LAYERS}")
+        raise DemoInputError(msg("spec has {count} layers; use at most {limit}", count=len(tokens), limit=MAX_LAYERS))
     layers, seen_fc = [], False
     for index, token in enumerate(tokens, start=1):
-        where = f"spec layer {index} {token!r}"
+        where = msg("spec layer {index} {token}", index=index, token=repr(token))
         conv, pool, fc = _CONV.fullmatch(token), _POOL.fullmatch(token), _FC.fullmatch(token)
         if conv or pool:
             if seen_fc:
-                raise DemoInputError(f"{where}: convolution or pooling after fc; put fc layers last")
+                raise DemoInputError(msg("{where}: convolution or pooling after fc; put fc layers last", where=where))
             try:
                 layers.append(_spatial_layer(token, conv, pool))
             except DemoInputError as exc:
-                raise DemoInputError(f"{where}: {exc}") from None
+                raise DemoInputError(msg("{where}: {error}", where=where, error=exc)) from None
         elif fc:
             layers.append(LayerSpec(token, "fc", _bounded(fc.group(1), "units", 1, where)))
             seen_fc = True
         elif token in ELEMENTWISE:
             layers.append(LayerSpec(token, token))
         else:
-            raise DemoInputError(f"{where} is not understood; use {GRAMMAR}")
+            raise DemoInputError(msg("{where} is not understood; use {grammar}", where=where, grammar=GRAMMAR))
     return layers
 
 
@@ -179,8 +180,9 @@ def _bounded(text: str | None, what: str, low: int, where: str = "", default: in
         return default
     value = int(text)
     if not low <= value <= LIMITS[what]:
-        prefix = f"{where}: " if where else ""
-        raise DemoInputError(f"{prefix}{what} {value} is out of range; use {low} to {LIMITS[what]}")
+        prefix = msg("{where}: ", where=where) if where else ""
+        raise DemoInputError(msg("{prefix}{what} {value} is out of range; use {low} to {high}", prefix=prefix,
+                                 what=what, value=value, low=low, high=LIMITS[what]))
     return value
 
 
@@ -219,14 +221,15 @@ def compute(spec: str = "conv6k5p2,pool2,conv16k5,pool2,fc120,fc84,fc10", input:
     rf, jump = (1, 1), (1, 1)
     layers, shapes, flatten_size = [], [shape], None
     for index, layer in enumerate(parsed, start=1):
-        where = f"spec layer {index} {layer.name!r}"
+        where = msg("spec layer {index} {token}", index=index, token=repr(layer.name))
         params = macs = 0
         if layer.kind == "conv":
             try:
                 _conv.check_channels("conv", shape[0], layer.out_channels, layer.groups)
                 out_hw = _conv.output_hw(layer.geometry, shape[1:])
             except DemoInputError as exc:
-                raise DemoInputError(f"{where} on input {'x'.join(map(str, shape))}: {exc}") from None
+                raise DemoInputError(msg("{where} on input {shape}: {error}", where=where, shape="x".join(map(str, shape)),
+                                         error=exc)) from None
             kh, kw = layer.geometry.kernel
             params = layer.out_channels * (shape[0] // layer.groups) * kh * kw + layer.out_channels
             macs = layer.out_channels * out_hw[0] * out_hw[1] * (shape[0] // layer.groups) * kh * kw
@@ -235,7 +238,8 @@ def compute(spec: str = "conv6k5p2,pool2,conv16k5,pool2,fc120,fc84,fc10", input:
             try:
                 shape = (shape[0], *_conv.output_hw(layer.geometry, shape[1:]))
             except DemoInputError as exc:
-                raise DemoInputError(f"{where} on input {'x'.join(map(str, shape))}: {exc}") from None
+                raise DemoInputError(msg("{where} on input {shape}: {error}", where=where, shape="x".join(map(str, shape)),
+                                         error=exc)) from None
         elif layer.kind == "fc":
             n_in = int(np.prod(shape))
             flatten_size = n_in if flatten_size is None else flatten_size
@@ -414,11 +418,13 @@ def render(result: CnnStack):
     from rich.table import Table
 
     from mlquiz.charts import draw
+    from mlquiz.i18n import _, pgettext
 
     r = result
-    table = Table(title=f"{r.spec} on {'x'.join(map(str, r.input_shape))}", title_style="bold")
-    for column, justify in (("layer", "left"), ("output", "right"), ("params", "right"), ("MACs", "right"),
-                            ("RF", "right"), ("measured", "right")):
+    table = Table(title=_("{spec} on {shape}").format(spec=r.spec, shape="x".join(map(str, r.input_shape))),
+                  title_style="bold")
+    for column, justify in ((_("layer"), "left"), (_("output"), "right"), (_("params"), "right"), ("MACs", "right"),
+                            (_("RF"), "right"), (_("measured"), "right")):
         table.add_column(column, justify=justify)
 
     def field(value):
@@ -426,17 +432,19 @@ def render(result: CnnStack):
 
     for layer in r.layers:
         table.add_row(layer["name"], "x".join(map(str, layer["output_shape"])), f"{layer['params']:,}",
-                      f"{layer['macs']:,}", "all" if layer["type"] == "fc" else field(layer["receptive_field"]),
+                      f"{layer['macs']:,}", pgettext("receptive field", "all") if layer["type"] == "fc" else field(layer["receptive_field"]),
                       field(layer["receptive_field_measured"]))
-    table.add_row("total", "", f"{r.total_params:,}", f"{r.total_macs:,}", "", "", style="bold")
-    numpy = ("shapes confirmed by NumPy" if r.numpy_shapes_match else
-             "NumPy shapes DIFFER" if r.numpy_checked else r.numpy_note)
-    fields = {True: "match", False: "DIFFER from", None: "are too large for"}[r.receptive_fields_verified]
-    table.caption = (f"fc layers hold {r.fc_param_fraction:.1%} of the parameters; "
-                     f"receptive fields {fields} back-propagation; {numpy}")
+    table.add_row(_("total"), "", f"{r.total_params:,}", f"{r.total_macs:,}", "", "", style="bold")
+    numpy = (_("shapes confirmed by NumPy") if r.numpy_shapes_match else
+             _("NumPy shapes DIFFER") if r.numpy_checked else r.numpy_note)
+    fields = {True: _("receptive fields match back-propagation"),
+              False: _("receptive fields DIFFER from back-propagation"),
+              None: _("receptive fields are too large for back-propagation")}[r.receptive_fields_verified]
+    table.caption = _("fc layers hold {share:.1%} of the parameters; {fields}; {numpy}").format(
+        share=r.fc_param_fraction, fields=fields, numpy=numpy)
 
-    stack = Table(title=f"n stacked 3x3 convs vs one (2n+1)x(2n+1), C = {r.stack_channels}")
-    for column in ("n", "RF (measured)", "3x3 stack weights", "one kernel", "ratio"):
+    stack = Table(title=_("n stacked 3x3 convs vs one (2n+1)x(2n+1), C = {channels}").format(channels=r.stack_channels))
+    for column in ("n", _("RF (measured)"), _("3x3 stack weights"), _("one kernel"), _("ratio")):
         stack.add_column(column, justify="right")
     for i, n in enumerate(r.stack_depths):
         stack.add_row(str(n), f"{r.stack_rf[i]} ({r.stack_rf_measured[i]} vs {r.single_rf_measured[i]})",
@@ -448,9 +456,11 @@ def render(result: CnnStack):
 def figure(result: CnnStack):
     """How the stacked 3x3 convolutions weight the rows of their receptive field: the centre counts most."""
     from mlquiz.charts import Figure
+    from mlquiz.i18n import _
 
     half = len(result.stack_profile) // 2
-    return Figure.bars(f"Gradient share by row of the field, {result.stack_depths[-1]} stacked 3x3 "
-                       f"(one kernel: {1 / len(result.stack_profile):.3f} each)",
-                       [f"row {i - half:+d}" for i in range(len(result.stack_profile))],
-                       [float(v) for v in result.stack_profile], y_label="share of the gradient", value_format="{:.3f}")
+    return Figure.bars(_("Gradient share by row of the field, {n} stacked 3x3 (one kernel: {each:.3f} each)").format(
+                           n=result.stack_depths[-1], each=1 / len(result.stack_profile)),
+                       [_("row {offset}").format(offset=f"{i - half:+d}") for i in range(len(result.stack_profile))],
+                       [float(v) for v in result.stack_profile], y_label=_("share of the gradient"),
+                       value_format="{:.3f}")
