@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import N_, msg
 
 META = {
     "title": "Training curves to diagnose",
@@ -507,23 +508,23 @@ def _pattern_and_diagnosis(case: str, s: dict) -> tuple[str, str]:
     if case in ("diverging-lr", "good-lr"):
         bound = f"lr {s['lr']:g} {'>' if s['lr'] > s['critical_lr'] else '<='} 2/L = {s['critical_lr']:.3g} (L = {s['curvature']:.3g}, the largest curvature)"
         if s["first_nonfinite_epoch"] is not None or s["loss_ratio"] > DIVERGED_RATIO:
-            return "diverging", (f"The loss grows by a factor {_sci(s['loss_growth_per_epoch'])} per epoch, to "
+            return N_("diverging"), (f"The loss grows by a factor {_sci(s['loss_growth_per_epoch'])} per epoch, to "
                                  f"{_sci(s['loss_ratio'])} times its start: {bound}, so every step overshoots along "
                                  "the steepest direction. Lower the learning rate below 2/L.")
-        return "converging", (f"The loss falls from {_sci(s['first_train_loss'])} to {_sci(s['final_train_loss'])} "
+        return N_("converging"), (f"The loss falls from {_sci(s['first_train_loss'])} to {_sci(s['final_train_loss'])} "
                               f"(the noise floor): {bound}.")
     if case == "low-lr":
         ratio = s["final_train_loss"] / s["optimum_loss"]
         if ratio > SLOW_RATIO:
-            return "too slow", (f"The loss is still falling steadily after {s['epochs']} epochs, at "
+            return N_("too slow"), (f"The loss is still falling steadily after {s['epochs']} epochs, at "
                                 f"{_sci(s['final_train_loss'])}, {ratio:.3g} times the optimum "
                                 f"{_sci(s['optimum_loss'])}: lr {s['lr']:g} is far below 1/L = "
                                 f"{1 / s['curvature']:.3g}. Raise the learning rate.")
-        return "converging", (f"The loss reaches {_sci(s['final_train_loss'])}, within {SLOW_RATIO:g} times the "
+        return N_("converging"), (f"The loss reaches {_sci(s['final_train_loss'])}, within {SLOW_RATIO:g} times the "
                               f"optimum {_sci(s['optimum_loss'])}.")
     if case == "lr-decay":
         spread = s["late_loss_max"] / s["late_loss_min"]
-        shape = "noisy plateau" if spread > NOISY_SPREAD else "settled"
+        shape = N_("noisy plateau") if spread > NOISY_SPREAD else N_("settled")
         return shape, (f"At a constant lr {s['lr']:g} the batch-1 SGD loss bounces between "
                        f"{_sci(s['late_loss_min'])} and {_sci(s['late_loss_max'])} from epoch {s['decay_epoch']} on "
                        f"(optimum {_sci(s['optimum_loss'])}): single-example gradients stay noisy at the optimum. "
@@ -531,11 +532,11 @@ def _pattern_and_diagnosis(case: str, s: dict) -> tuple[str, str]:
                        f"{_sci(s['decayed_final_loss'])}.")
     if case == "overfitting":
         if s["val_rise"] > 1.1 and s["best_epoch"] < s["epochs"]:
-            return "overfitting", (f"Training loss keeps falling (to {_sci(s['final_train_loss'])}) while validation "
+            return N_("overfitting"), (f"Training loss keeps falling (to {_sci(s['final_train_loss'])}) while validation "
                                    f"loss is lowest at epoch {s['best_epoch']} ({_sci(s['min_val_loss'])}) and then "
                                    f"rises {s['val_rise']:.2f} times: the network is fitting the noise of "
                                    f"{MLP_TRAIN} points. Stop early, regularise or get more data.")
-        return "no overfitting", (f"Validation loss ends within 10% of its minimum ({_sci(s['min_val_loss'])} at "
+        return N_("no overfitting"), (f"Validation loss ends within 10% of its minimum ({_sci(s['min_val_loss'])} at "
                                   f"epoch {s['best_epoch']}): no sign of overfitting yet.")
     if case == "exploding-rnn":
         growth = s["grad_growth_per_step"]
@@ -545,20 +546,20 @@ def _pattern_and_diagnosis(case: str, s: dict) -> tuple[str, str]:
                + f"; clipped at {s['clip_norm']:g} it ends at {_sci(s['clipped_final_loss'])}.")
         total = growth ** (RNN_STEPS - 1)
         if growth > 1.05:
-            return "exploding gradients", (f"||dL/dh|| grows {growth:.3g} times per step back (spectral radius "
+            return N_("exploding gradients"), (f"||dL/dh|| grows {growth:.3g} times per step back (spectral radius "
                                            f"{s['spectral_radius']:.3g}), {_sci(total)} times over {RNN_STEPS} steps: "
                                            f"exploding gradients; {run}")
         if growth < 0.95:
-            return "vanishing gradients", (f"||dL/dh|| shrinks to {growth:.3g} per step back ({_sci(total)} over "
+            return N_("vanishing gradients"), (f"||dL/dh|| shrinks to {growth:.3g} per step back ({_sci(total)} over "
                                            f"{RNN_STEPS} steps): vanishing gradients, which clipping cannot fix; {run}")
-        return "stable gradients", f"||dL/dh|| holds ({growth:.3g} per step back); {run}"
+        return N_("stable gradients"), f"||dL/dh|| holds ({growth:.3g} per step back); {run}"
     # dead-relu
     if s["final_dead_fraction"] >= 0.5:
-        return "dead units", (f"{s['final_dead_fraction']:.0%} of the ReLU units are dead at the end "
+        return N_("dead units"), (f"{s['final_dead_fraction']:.0%} of the ReLU units are dead at the end "
                               f"({s['initial_dead_fraction']:.0%} at initialisation): no input activates them, so "
                               f"their gradients are 0 and they never recover. The loss ends at "
                               f"{_sci(s['final_train_loss'])}, next to the mean predictor's {_sci(s['mean_predictor_loss'])}.")
-    return "healthy units", (f"{s['final_dead_fraction']:.0%} of the ReLU units are dead; the loss falls to "
+    return N_("healthy units"), (f"{s['final_dead_fraction']:.0%} of the ReLU units are dead; the loss falls to "
                              f"{_sci(s['final_train_loss'])} (mean predictor {_sci(s['mean_predictor_loss'])}).")
 
 
@@ -571,13 +572,15 @@ def compute(case: str = "overfitting", epochs: int = 0, lr: float = 0.0, clip_no
     Every series has ``epochs + 1`` entries: index e is measured at the parameters after e updates.
     """
     if case not in CASE_LR:
-        raise DemoInputError(f"--case {case!r} is unknown; use one of {', '.join(CASE_LR)}")
+        raise DemoInputError(msg("--case {case} is unknown; use one of {cases}", case=repr(case), cases=", ".join(CASE_LR)))
     epochs = epochs or CASE_EPOCHS[case]
     lr = lr or CASE_LR[case]
     if case == "lr-decay" and epochs > MAX_SGD_EPOCHS:
-        raise DemoInputError(f"--epochs {epochs} is too much work for lr-decay; use at most {MAX_SGD_EPOCHS}")
+        raise DemoInputError(msg("--epochs {epochs} is too much work for {case}; use at most {limit}", epochs=epochs,
+                                 case="lr-decay", limit=MAX_SGD_EPOCHS))
     if case == "exploding-rnn" and epochs > MAX_RNN_EPOCHS:
-        raise DemoInputError(f"--epochs {epochs} is too much work for exploding-rnn; use at most {MAX_RNN_EPOCHS}")
+        raise DemoInputError(msg("--epochs {epochs} is too much work for {case}; use at most {limit}", epochs=epochs,
+                                 case="exploding-rnn", limit=MAX_RNN_EPOCHS))
     rng = np.random.default_rng(seed)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows to inf and nan: that is the data
         if case in ("diverging-lr", "good-lr", "low-lr"):
@@ -638,6 +641,7 @@ def figure(result: TrainingCurves):
     """The curves to read: losses by epoch (exploding-rnn: ||dL/dh|| by steps back), on a log axis
     when they span more than two decades."""
     from mlquiz.charts import Figure, Series
+    from mlquiz.i18n import _, pgettext
 
     def line(name, values, x=None):
         x = tuple(range(len(values))) if x is None else x
@@ -645,29 +649,31 @@ def figure(result: TrainingCurves):
 
     if result.case == "exploding-rnn":
         steps = result.grad_norm_by_step
-        series = (line("||dL/dh|| at initialisation", steps),)
-        return Figure(title=f"Gradient reaching each hidden state (linear RNN, T={len(steps)})",
-                      x_label="steps back from the loss", y_label="||dL/dh||", series=series,
+        series = (line(_("||dL/dh|| at initialisation"), steps),)
+        return Figure(title=_("Gradient reaching each hidden state (linear RNN, T={steps})").format(steps=len(steps)),
+                      x_label=_("steps back from the loss"), y_label="||dL/dh||", series=series,
                       log_y=_spans_decades([steps], 1.0), caption=result.diagnosis)
     if result.case == "lr-decay":  # neutral names: which run was decayed is for the candidate to read
         # from epoch 1: the loss at initialisation (3.4) would squeeze the bouncing into two rows
         epochs = tuple(range(1, len(result.train_loss)))
-        return Figure(title=f"Training loss of two SGD runs (batch {SGD_BATCH})", x_label="epoch", y_label="train loss",
-                      series=(line("run A", result.train_loss[1:], epochs),
-                              line("run B", result.decayed_train_loss[1:], epochs)),
+        return Figure(title=_("Training loss of two SGD runs (batch {batch})").format(batch=SGD_BATCH),
+                      x_label=pgettext("chart axis", "epoch"), y_label=_("train loss"),
+                      series=(line(_("run A"), result.train_loss[1:], epochs),
+                              line(_("run B"), result.decayed_train_loss[1:], epochs)),
                       log_y=True, caption=result.diagnosis)
-    series = [line("train loss", result.train_loss)]
+    series = [line(_("train loss"), result.train_loss)]
     if result.val_loss is not None:
-        series.append(line("validation loss", result.val_loss))
+        series.append(line(_("validation loss"), result.val_loss))
     if result.dead_fraction is not None:  # in percent, so that it does not sit on the loss of 0.5 at 0.84
-        series.append(line("dead units (%)", [100 * v for v in result.dead_fraction]))
+        series.append(line(_("dead units (%)"), [100 * v for v in result.dead_fraction]))
     log_y = _spans_decades([s.y for s in series])
     # the title names no case: shown with a question, "overfitting" or "diverging-lr" would be the answer
     lr_text = f"lr {result.lr:g}"
     if result.dead_fraction is not None:  # the first epochs ran at a larger rate: a title of the later lr alone misleads
-        lr_text = f"lr {NO_WARMUP_FACTOR * result.lr:g} for {NO_WARMUP_EPOCHS} epochs, then {result.lr:g}"
-    return Figure(title=f"Training curves ({lr_text})", x_label="epoch",
-                  y_label="loss" if result.dead_fraction is None else "loss; dead units (%)",
+        lr_text = _("lr {first} for {epochs} epochs, then {lr}").format(
+            first=f"{NO_WARMUP_FACTOR * result.lr:g}", epochs=NO_WARMUP_EPOCHS, lr=f"{result.lr:g}")
+    return Figure(title=_("Training curves ({lr})").format(lr=lr_text), x_label=pgettext("chart axis", "epoch"),
+                  y_label=_("loss") if result.dead_fraction is None else _("loss; dead units (%)"),
                   series=tuple(series), log_y=log_y, caption=result.diagnosis)
 
 
@@ -675,25 +681,26 @@ def render(result: TrainingCurves):
     from rich.console import Group
 
     from mlquiz.charts import draw, key_values
+    from mlquiz.i18n import _
 
-    rows = [("pattern", result.pattern), ("epochs, lr", f"{result.epochs}, {result.lr:g}"),
-            ("train loss first, final", f"{_sci(result.first_train_loss)}, {_sci(result.final_train_loss)}")]
+    rows = [(_("pattern"), _(result.pattern)), (_("epochs, lr"), f"{result.epochs}, {result.lr:g}"),
+            (_("train loss first, final"), f"{_sci(result.first_train_loss)}, {_sci(result.final_train_loss)}")]
     if result.critical_lr is not None:
-        rows.append(("curvature L, 2/L", f"{result.curvature:.4g}, {result.critical_lr:.4g}"))
-        rows.append(("loss growth per epoch", _sci(result.loss_growth_per_epoch)))
+        rows.append((_("curvature L, 2/L"), f"{result.curvature:.4g}, {result.critical_lr:.4g}"))
+        rows.append((_("loss growth per epoch"), _sci(result.loss_growth_per_epoch)))
     if result.best_epoch is not None:
-        rows.append(("best epoch (min validation)", f"{result.best_epoch} ({_sci(result.min_val_loss)})"))
-        rows.append(("validation final / min", f"{result.val_rise:.3g}"))
+        rows.append((_("best epoch (min validation)"), f"{result.best_epoch} ({_sci(result.min_val_loss)})"))
+        rows.append((_("validation final / min"), f"{result.val_rise:.3g}"))
     if result.grad_growth_per_step is not None:
-        rows.append(("growth per step back", f"{result.grad_growth_per_step:.4g}"))
-        rows.append(("loss nan/inf from epoch", str(result.first_nonfinite_epoch)))
-        rows.append((f"clipped at {result.clip_norm:g}: final loss", _sci(result.clipped_final_loss)))
+        rows.append((_("growth per step back"), f"{result.grad_growth_per_step:.4g}"))
+        rows.append((_("loss nan/inf from epoch"), str(result.first_nonfinite_epoch)))
+        rows.append((_("clipped at {norm}: final loss").format(norm=f"{result.clip_norm:g}"), _sci(result.clipped_final_loss)))
     if result.decay_epoch is not None:
-        rows.append((f"run A late min, max", f"{_sci(result.late_loss_min)}, {_sci(result.late_loss_max)}"))
-        rows.append((f"run B (lr / {DECAY_FACTOR:g} from {result.decay_epoch}) final", _sci(result.decayed_final_loss)))
+        rows.append((_("run A late min, max"), f"{_sci(result.late_loss_min)}, {_sci(result.late_loss_max)}"))
+        rows.append((_("run B (lr / {factor} from {epoch}) final").format(factor=f"{DECAY_FACTOR:g}", epoch=result.decay_epoch), _sci(result.decayed_final_loss)))
     if result.optimum_loss is not None:
-        rows.append(("least-squares optimum", _sci(result.optimum_loss)))
+        rows.append((_("least-squares optimum"), _sci(result.optimum_loss)))
     if result.final_dead_fraction is not None:
-        rows.append(("dead fraction start, end", f"{result.initial_dead_fraction:.2f}, {result.final_dead_fraction:.2f}"))
-        rows.append(("mean predictor's loss", _sci(result.mean_predictor_loss)))
+        rows.append((_("dead fraction start, end"), f"{result.initial_dead_fraction:.2f}, {result.final_dead_fraction:.2f}"))
+        rows.append((_("mean predictor's loss"), _sci(result.mean_predictor_loss)))
     return Group(draw(figure(result)), key_values(f"training-curves: {result.case}", rows))
