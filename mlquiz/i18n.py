@@ -171,11 +171,16 @@ def msg(template: str, **fields) -> Message:
 
 def _forms(value) -> tuple:
     """(shown, English) for a field of ``msg``."""
-    if isinstance(value, BaseException) and value.args and isinstance(value.args[0], Message):
-        value = value.args[0]
+    if isinstance(value, BaseException):
+        value = said(value)
     if isinstance(value, Message):
         return str(value), value.english
     return value, value
+
+
+def said(exc: BaseException) -> str:
+    """What ``exc`` says: the Message it was raised with (so its English is kept), else its text."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else str(exc)
 
 
 def english(text: str) -> str:

@@ -627,3 +627,14 @@ def test_a_bad_demo_option_in_chinese_and_in_english():
     assert "--depth 100000 超出范围；请用 1 到 200" in chinese.output, chinese.output
     english = invoke("demo", "deep-mlp-gradients", "--depth", "abc")
     assert english.exit_code == 1 and "--depth 'abc' is not valid; use a whole number" in english.output
+
+
+def test_show_gives_a_variants_values_and_its_tolerance_in_chinese():
+    shown = invoke("show", "bn-skew-gamma", "--lang", "zh", env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "distribution=指数分布" in shown.output and "distribution=exponential" not in shown.output, shown.output
+    record = json.loads(invoke("show", "bn-skew-gamma", "--lang", "zh", "--json").output)
+    first = record["variants"][0]
+    assert first["variables"]["distribution"] == "exponential" and first["shown_variables"]["distribution"] == "指数分布"
+    numeric = invoke("show", "grad-xavier-std", "--lang", "zh", env={"COLUMNS": "200"})
+    assert "（误差在 1% 以内）" in numeric.output, numeric.output

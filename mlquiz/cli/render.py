@@ -154,8 +154,6 @@ def demo_list(as_json: bool) -> None:
         print_json([{"name": d.name, "title": d.title, "summary": d.summary, "topics": list(d.topics),
                      "params": [p.name for p in d.params], "outputs": list(d.outputs)} for d in demos.values()])
         return
-    from mlquiz import i18n
-
     table = Table(title=ngettext("{n} demo: {usage}  (NAME --help for its options)",
                                  "{n} demos: {usage}  (NAME --help for its options)",
                                  len(demos)).format(n=len(demos), usage="mlquiz demo NAME [--json]"))
@@ -163,8 +161,7 @@ def demo_list(as_json: bool) -> None:
     table.add_column(_("shows"))
     for demo in demos.values():  # summaries have no translation: another language shows the translated title
         title = _(demo.title)
-        shown = title if i18n.current() != i18n.SOURCE and title != demo.title else demo.summary
-        table.add_row(escape(demo.name), escape(shown))
+        table.add_row(escape(demo.name), escape(title if title != demo.title else demo.summary))
     console().print(table)
 
 
@@ -672,13 +669,12 @@ def locations(where: dict, as_json: bool) -> None:
         return
     out = console()
     note = lambda exists: "" if exists else "  [dim]" + _("(not created yet)") + "[/]"  # noqa: E731
-    names = [_("progress"), _("cache"), _("settings")]
-    width = max(map(cell_len, names)) + 2
-    def name(text: str) -> str:
-        return text + " " * (width - cell_len(text))
-    out.print(name(names[0]) + escape(where["progress"]) + note(where["progress_exists"]), soft_wrap=True)
-    out.print(name(names[1]) + escape(where["cache"]) + "  [dim]" + _("(safe to delete)") + "[/]", soft_wrap=True)
-    out.print(name(names[2]) + escape(where["config"]) + note(where["config_exists"]), soft_wrap=True)
+    rows = [(_("progress"), where["progress"], note(where["progress_exists"])),
+            (_("cache"), where["cache"], "  [dim]" + _("(safe to delete)") + "[/]"),
+            (_("settings"), where["config"], note(where["config_exists"]))]
+    width = max(cell_len(name) for name, _path, _note in rows) + 2  # Chinese names are two columns a character
+    for name, path, after in rows:
+        out.print(name + " " * (width - cell_len(name)) + escape(path) + after, soft_wrap=True)
     if where["legacy_progress"]:
         out.print("[yellow]" + _("old progress") + "[/] " + _("{path}: moved to the data folder by the next practice "
                   "session").format(path=escape(where["legacy_progress"])), soft_wrap=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from mlquiz.content.model import Bank, LoadResult, Problem, Question
 from mlquiz.content.yamlsrc import MAX_BYTES
 from mlquiz.errors import BankError, MlquizError
-from mlquiz.i18n import N_, _, msg
+from mlquiz.i18n import N_, _, msg, said
 
 def bank_files(paths: list[Path]) -> list[Path]:
     """Bank files named by ``paths``: files as given, folders searched for *.yaml / *.yml."""
@@ -135,7 +135,7 @@ def _load_bank_file(path: Path) -> tuple[Bank | None, list[Problem]]:
     try:
         raw = read_bank_bytes(path)
     except UnreadableFile as exc:
-        return None, [Problem(name, 1, 1, None, exc.args[0])]
+        return None, [Problem(name, 1, 1, None, said(exc))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 from mlquiz.content.model import LoadResult, Problem, Question
 from mlquiz.content.loading import bank_files, cross_bank_problems, load_banks, shipped_banks_dir
 from mlquiz.errors import MlquizError
-from mlquiz.i18n import msg
+from mlquiz.i18n import msg, said
 from mlquiz.content.lint import lint_bank, lint_banks
 
 VERIFY_BUDGET = 120.0  # seconds in all; the shipped banks take ~3, a bank that needs more is too expensive
@@ -88,9 +88,9 @@ def verify(paths: list[Path] | None = None, *, strict: bool = False, progress=No
         for question in bank.questions:
             if time.monotonic() > deadline:
                 problems.append(Problem(question.file, question.line, 1, question.id,
-                                        msg("verify stopped here: its {seconds} s budget is spent, so this and the questions "
-                                            "after it were not checked; use fewer or cheaper variants (or set "
-                                            "MLQUIZ_VERIFY_BUDGET)", seconds=f"{budget_seconds():g}")))
+                                        msg("verify stopped here: its {seconds} s budget is spent, so this and "
+                                            "the questions after it were not checked; use fewer or cheaper variants "
+                                            "(or set MLQUIZ_VERIFY_BUDGET)", seconds=f"{budget_seconds():g}")))
                 break
             if progress:
                 progress(question)
@@ -190,7 +190,7 @@ def check_question(question: Question, deadline: float | None = None) -> tuple[l
             try:
                 expected = demo_value(question.demo, item.variables, cached=False)
             except DemoValueError as exc:
-                report(exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc))
+                report(said(exc))
                 continue
             if not isinstance(expected, (int, float)) or not _close(question.answer, expected, item.tolerance):
                 report(msg("answer {answer} disagrees with demo {demo} {key} = {expected}; use answer_from to take "
