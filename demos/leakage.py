@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 META = {
     "title": "Leakage: feature selection or tuning outside the cross-validation",
@@ -195,13 +196,16 @@ def compute(n_samples: int = 50, n_features: int = 1000, n_selected: int = 20, n
             seed: int = 0) -> Leakage:
     """Leaky and proper CV scores of selection, scaling and tuning on pure-noise data."""
     if n_selected > n_features:
-        raise DemoInputError(f"--n-selected {n_selected} is more than --n-features {n_features}; lower it")
+        raise DemoInputError(msg("--n-selected {n_selected} is more than --n-features {n_features}; lower it",
+                                 n_selected=n_selected, n_features=n_features))
     if n_samples < 2 * n_splits:
-        raise DemoInputError(f"--n-samples {n_samples} gives some class fewer than {n_splits} examples; "
-                             f"use at least {2 * n_splits} or fewer --n-splits")
+        raise DemoInputError(msg("--n-samples {n_samples} gives some class fewer than {n_splits} examples; "
+                                 "use at least {least} or fewer --n-splits",
+                                 n_samples=n_samples, n_splits=n_splits, least=2 * n_splits))
     if trials * n_samples * n_features > MAX_VALUES:
-        raise DemoInputError(f"--trials x --n-samples x --n-features is more than {MAX_VALUES:,}; lower --trials "
-                             f"to {max(2, MAX_VALUES // (n_samples * n_features))} or fewer")
+        raise DemoInputError(msg("--trials x --n-samples x --n-features is more than {limit}; lower --trials "
+                                 "to {trials} or fewer", limit=f"{MAX_VALUES:,}",
+                                 trials=max(2, MAX_VALUES // (n_samples * n_features))))
     ks = sorted(int(c) for c in candidates if int(c) <= n_features) or [1]
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % 2
@@ -248,24 +252,25 @@ def render(result: Leakage):
     from rich.console import Group
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
     summary = key_values(
-        f"pure noise: {result.n_samples} examples, {result.n_features} features, {result.n_splits}-fold CV, "
-        f"{result.trials} data sets",
+        _("pure noise: {samples} examples, {features} features, {splits}-fold CV, {trials} data sets").format(
+            samples=result.n_samples, features=result.n_features, splits=result.n_splits, trials=result.trials),
         [
-            ("chance (the true accuracy)", f"{result.chance:.2f}"),
-            (f"select {result.n_selected} on all data, then CV", f"{result.leaky_selection:.3f} ± "
-                                                                 f"{result.leaky_selection_se:.3f}"),
-            (f"select {result.n_selected} inside each fold", f"{result.proper_selection:.3f} ± "
-                                                             f"{result.proper_selection_se:.3f}"),
-            ("scale with all-data stats / fold stats", f"{result.leaky_scaling:.3f} / {result.proper_scaling:.3f}"),
-            ("best CV score over k (not nested)", f"{result.tuned_best_score:.3f} ± {result.tuned_best_score_se:.3f}"),
-            ("nested CV", f"{result.nested_score:.3f} ± {result.nested_score_se:.3f}"),
+            (_("chance (the true accuracy)"), f"{result.chance:.2f}"),
+            (_("select {k} on all data, then CV").format(k=result.n_selected),
+             f"{result.leaky_selection:.3f} ± {result.leaky_selection_se:.3f}"),
+            (_("select {k} inside each fold").format(k=result.n_selected),
+             f"{result.proper_selection:.3f} ± {result.proper_selection_se:.3f}"),
+            (_("scale with all-data stats / fold stats"), f"{result.leaky_scaling:.3f} / {result.proper_scaling:.3f}"),
+            (_("best CV score over k (not nested)"), f"{result.tuned_best_score:.3f} ± {result.tuned_best_score_se:.3f}"),
+            (_("nested CV"), f"{result.nested_score:.3f} ± {result.nested_score_se:.3f}"),
         ],
     )
-    chart = bar_chart("mean CV accuracy (chance is 0.5)",
-                      ["selection before CV", "selection inside CV", "scaling before CV", "scaling inside CV",
-                       "best over k, not nested", "nested CV"],
+    chart = bar_chart(_("mean CV accuracy (chance is 0.5)"),
+                      [_("selection before CV"), _("selection inside CV"), _("scaling before CV"),
+                       _("scaling inside CV"), _("best over k, not nested"), _("nested CV")],
                       [result.leaky_selection, result.proper_selection, result.leaky_scaling, result.proper_scaling,
                        result.tuned_best_score, result.nested_score], value_format="{:.3f}")
     return Group(summary, chart)
