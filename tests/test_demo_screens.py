@@ -63,7 +63,7 @@ def test_demo_figures_are_complete(name):
 ZH_WIDTHS = (60, 100)
 ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
     "cnn-stack", "conv-output-size", "ill-conditioned", "l1-vs-l2", "layernorm",
-    "leakage", "optimizers", "roc-pr", "training-curves",
+    "leakage", "training-curves",
 }
 
 
