@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 META = {
     "title": "Optimizer update rules (torch.optim) on a gradient sequence",
@@ -137,7 +138,7 @@ def sgd_step(param, grad, state=None, *, lr=1e-3, momentum=0.0, dampening=0.0, w
     the direction is :math:`g + \\mu b_t` (Nesterov) or :math:`b_t`; :math:`p \\leftarrow p - \\gamma\\,\\cdot`.
     """
     if nesterov and (momentum <= 0 or dampening != 0):
-        raise DemoInputError("Nesterov momentum requires a momentum > 0 and dampening 0 (as torch.optim.SGD)")
+        raise DemoInputError(msg("Nesterov momentum requires a momentum > 0 and dampening 0 (as torch.optim.SGD)"))
     param, grad = _arrays(param, grad)
     state = dict(state or {})
     if weight_decay != 0:
@@ -286,16 +287,16 @@ def compute(grads: tuple[float, ...] = (1.0,), steps: int = 100, theta0: float =
     The theory values assume weight_decay = 0 and use the first gradient g1 (|g1| >> eps).
     """
     if len(betas) != 2:
-        raise DemoInputError(f"--betas takes two numbers, beta1,beta2 (e.g. 0.9,0.999); got {len(betas)}")
+        raise DemoInputError(msg("--betas takes two numbers, beta1,beta2 (e.g. 0.9,0.999); got {count}", count=len(betas)))
     if nesterov and (momentum <= 0 or dampening != 0):
-        raise DemoInputError("--nesterov needs --momentum > 0 and --dampening 0 (as torch.optim.SGD)")
+        raise DemoInputError(msg("--nesterov needs --momentum > 0 and --dampening 0 (as torch.optim.SGD)"))
     sequence = np.resize(np.asarray(grads, dtype=np.float64), steps)
     configs = configurations(lr, weight_decay, momentum, dampening, nesterov, lr_decay, initial_accumulator_value,
                              alpha, centered, tuple(betas), eps, amsgrad)
     with np.errstate(over="ignore", invalid="ignore"):
         params = {name: run_sequence(fn, sequence, theta0, **hyper) for name, (fn, hyper) in configs.items()}
     if not all(np.all(np.isfinite(values)) for values in params.values()):
-        raise DemoInputError("a parameter overflowed to inf; use a smaller --lr, --weight-decay or --grads")
+        raise DemoInputError(msg("a parameter overflowed to inf; use a smaller --lr, --weight-decay or --grads"))
     updates = {name: np.diff(values) for name, values in params.items()}
     beta1, beta2 = betas
     g1 = abs(float(sequence[0]))
@@ -328,20 +329,21 @@ def render(result: Optimizers):
     from rich.console import Group
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
-    first = bar_chart("first step, in units of lr", result.optimizers,
+    first = bar_chart(_("first step, in units of lr"), result.optimizers,
                       [result.first_step_over_lr[n] for n in result.optimizers])
-    last = bar_chart(f"step {result.steps}, in units of lr", result.optimizers,
+    last = bar_chart(_("step {steps}, in units of lr").format(steps=result.steps), result.optimizers,
                      [result.last_step_over_lr[n] for n in result.optimizers])
     theory = key_values(
-        f"lr = {result.lr:g}, {result.steps} steps (theory for weight_decay 0)",
+        _("lr = {lr:g}, {steps} steps (theory for weight_decay 0)").format(lr=result.lr, steps=result.steps),
         [
-            ("Adam's first step", f"{result.adam_first_step:.6g}"),
-            ("... without bias correction", f"{result.adam_first_step_no_bias_correction:.6g}"),
-            ("RMSprop's first step", f"{result.rmsprop_first_step_theory:.6g}"),
-            ("momentum gain (1-dampening)/(1-momentum)", f"{result.momentum_gain_theory:.6g}"),
-            ("momentum / sgd, last step", f"{result.momentum_last_step_ratio:.6g}"),
-            ("final parameter: sgd, adam, adamw", ", ".join(f"{result.final_param[n]:.5g}"
+            (_("Adam's first step"), f"{result.adam_first_step:.6g}"),
+            (_("... without bias correction"), f"{result.adam_first_step_no_bias_correction:.6g}"),
+            (_("RMSprop's first step"), f"{result.rmsprop_first_step_theory:.6g}"),
+            (_("momentum gain (1-dampening)/(1-momentum)"), f"{result.momentum_gain_theory:.6g}"),
+            (_("momentum / sgd, last step"), f"{result.momentum_last_step_ratio:.6g}"),
+            (_("final parameter: sgd, adam, adamw"), ", ".join(f"{result.final_param[n]:.5g}"
                                                            for n in ("sgd", "adam", "adamw"))),
         ],
     )

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 META = {
     "title": "ROC and precision-recall curves, log loss, Brier score and calibration",
@@ -247,12 +248,13 @@ def check_inputs(labels, scores, negative_copies: int = 1) -> tuple[np.ndarray, 
     y = np.asarray(labels, dtype=float)
     s = np.asarray(scores, dtype=float)
     if y.shape != s.shape:
-        raise DemoInputError(f"--labels has {y.size} values and --scores {s.size}; give one score per label")
+        raise DemoInputError(msg("--labels has {n_labels} values and --scores {n_scores}; give one score per label",
+                                 n_labels=y.size, n_scores=s.size))
     if not np.all((y == 0) | (y == 1)):
-        raise DemoInputError("--labels must be 0 or 1 (1 is the positive class)")
+        raise DemoInputError(msg("--labels must be 0 or 1 (1 is the positive class)"))
     if y.sum() == 0 or y.sum() == y.size:
-        raise DemoInputError("--labels needs at least one 0 and one 1: ROC-AUC is undefined for one class "
-                             "(recent sklearn warns and returns nan; older versions raise)")
+        raise DemoInputError(msg("--labels needs at least one 0 and one 1: ROC-AUC is undefined for one class "
+                                 "(recent sklearn warns and returns nan; older versions raise)"))
     if negative_copies > 1:
         repeat = np.where(y == 0, negative_copies, 1)
         y, s = np.repeat(y, repeat), np.repeat(s, repeat)
@@ -339,9 +341,10 @@ def render(result: RocPr):
     from rich.table import Table
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
-    roc = Table(title="ROC curve (sklearn roc_curve)", box=None)
-    for column in ("threshold", "FPR", "TPR"):
+    roc = Table(title=_("ROC curve (sklearn roc_curve)"), box=None)
+    for column in (_("threshold"), "FPR", "TPR"):
         roc.add_column(column, justify="right")
     points = list(zip(result.roc_thresholds, result.fpr, result.tpr))
     if len(points) > 12:
@@ -349,20 +352,20 @@ def render(result: RocPr):
     for t, f, r in points:
         roc.add_row("..." if t is None else ("inf" if math.isinf(t) else f"{t:.3g}"),
                     "" if f is None else f"{f:.3f}", "" if r is None else f"{r:.3f}")
-    summary = key_values(f"{result.n_positive} positives, {result.n_negative} negatives", [
-        ("ROC-AUC (trapezoids)", f"{result.roc_auc:.4f}"),
-        ("pairs right + ties/2, of all", f"{result.pairs_correct} + {result.pairs_tied}/2 of {result.pairs_total} "
-                                         f"= {result.auc_from_ranks:.4f}"),
-        ("average precision (prevalence)", f"{result.average_precision:.4f} ({result.prevalence:.3f})"),
-        ("log loss (predict prevalence)", f"{result.log_loss:.4f} ({result.log_loss_prevalence:.4f})"),
-        ("Brier score (predict prevalence)", f"{result.brier_score:.4f} ({result.brier_prevalence:.4f})"),
-        (f"at threshold {result.threshold:g}: precision, recall",
+    summary = key_values(_("{pos} positives, {neg} negatives").format(pos=result.n_positive, neg=result.n_negative), [
+        (_("ROC-AUC (trapezoids)"), f"{result.roc_auc:.4f}"),
+        (_("pairs right + ties/2, of all"), _("{correct} + {tied}/2 of {total} = {auc:.4f}").format(
+            correct=result.pairs_correct, tied=result.pairs_tied, total=result.pairs_total, auc=result.auc_from_ranks)),
+        (_("average precision (prevalence)"), f"{result.average_precision:.4f} ({result.prevalence:.3f})"),
+        (_("log loss (predict prevalence)"), f"{result.log_loss:.4f} ({result.log_loss_prevalence:.4f})"),
+        (_("Brier score (predict prevalence)"), f"{result.brier_score:.4f} ({result.brier_prevalence:.4f})"),
+        (_("at threshold {threshold:g}: precision, recall").format(threshold=result.threshold),
          f"{result.precision_at_threshold:.3f}, {result.recall_at_threshold:.3f}"),
-        ("best F1 (threshold); Youden J (threshold)",
+        (_("best F1 (threshold); Youden J (threshold)"),
          f"{result.best_f1:.3f} ({result.best_f1_threshold:.3g}); {result.youden_j:.3f} ({result.youden_threshold:.3g})"),
     ])
-    calibration = bar_chart(f"calibration: fraction positive per bin (ECE {result.ece:.3f})",
-                            [f"mean p {p:.2f} (n={c})" for p, c in zip(result.calibration_prob_pred,
+    calibration = bar_chart(_("calibration: fraction positive per bin (ECE {ece:.3f})").format(ece=result.ece),
+                            [_("mean p {p:.2f} (n={c})").format(p=p, c=c) for p, c in zip(result.calibration_prob_pred,
                                                                         result.calibration_counts)],
                             list(result.calibration_prob_true), value_format="{:.3f}")
     return Group(roc, summary, calibration)
