@@ -618,3 +618,23 @@ def test_schema_check_problems_in_chinese_with_suggestions_and_english_in_json(t
     messages = [p["message"] for p in data["problems"]]
     assert any(m.startswith("type 'numerc' is unknown; did you mean 'numeric'?; use one of") for m in messages), messages
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_answer_and_option_problems_in_chinese_with_suggestions_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad answers and options\n"
+                    "questions:\n- id: q1\n  topic: opt\n  difficulty: easy\n  type: choice\n  prompt: p\n"
+                    "  explanation: x\n  options: [Adam, SGD]\n  answer: Adma\n"
+                    "- id: q2\n  topic: opt\n  difficulty: easy\n  type: text\n  prompt: {en: p, zh: 问}\n"
+                    "  explanation: x\n  answer: adam\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "answer 'Adma' 不在选项之中；你是不是想写 'Adam'？" in flat, chinese.output
+    assert "prompt 有 zh 文本" in flat and "{en: ..., zh: ...}" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert "answer 'Adma' is not among the options; did you mean 'Adam'?; copy the correct option's English text " \
+           "exactly" in messages, messages
+    assert any("write answer: {en: ..., zh: ...} or add a zh form under accept" in m for m in messages), messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

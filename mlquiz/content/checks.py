@@ -290,43 +290,45 @@ class BankChecker:
         options = self.options(item, path)
         answer = item.get("answer")
         if "answer" not in item:
-            self.missing(path, "answer", "missing required key 'answer' (the text of the correct option)")
+            self.missing(path, "answer", msg("missing required key 'answer' (the text of the correct option)"))
         elif not isinstance(answer, str):
-            self.report(path + ("answer",), "a choice answer is the text of the correct option")
+            self.report(path + ("answer",), msg("a choice answer is the text of the correct option"))
         elif options and answer not in [o["en"] for o in options]:
-            self.report(path + ("answer",), f"answer {answer!r} is not among the options"
-                                            f"{english(self.suggest(answer, [o['en'] for o in options]))}; copy the "
-                                            "correct option's English text exactly")
+            self.report(path + ("answer",), msg("answer {answer} is not among the options{suggestion}; copy the "
+                                                "correct option's English text exactly", answer=repr(answer),
+                                                suggestion=self.suggest(answer, [o["en"] for o in options])))
         return {"options": options, "answer": answer}
 
     def answer_multi(self, item, path, vary) -> dict:
         options = self.options(item, path)
         answer = item.get("answer")
         if "answer" not in item:
-            self.missing(path, "answer", "missing required key 'answer' (a list of the correct options)")
+            self.missing(path, "answer", msg("missing required key 'answer' (a list of the correct options)"))
             return {"options": options}
         if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
-            self.report(path + ("answer",), "a multi answer is a non-empty list of option texts")
+            self.report(path + ("answer",), msg("a multi answer is a non-empty list of option texts"))
             return {"options": options}
         english_options = [o["en"] for o in options]
         if options and len(answer) > len(options):
-            self.report(path + ("answer",), f"the answer lists {len(answer):,} options but there are only "
-                                            f"{len(options)}; list each correct option once")
+            self.report(path + ("answer",), msg("the answer lists {count} options but there are only {total}; "
+                                                "list each correct option once", count=f"{len(answer):,}",
+                                                total=len(options)))
             return {"options": options}
         for index, choice in enumerate(answer):
             if options and choice not in english_options:
-                self.report(path + ("answer", index), f"answer {choice!r} is not among the options"
-                                                      f"{english(self.suggest(choice, english_options))}")
+                self.report(path + ("answer", index), msg("answer {answer} is not among the options{suggestion}",
+                                                          answer=repr(choice),
+                                                          suggestion=self.suggest(choice, english_options)))
         if len(set(answer)) != len(answer):
-            self.report(path + ("answer",), "an option is listed twice in the answer; list each once")
+            self.report(path + ("answer",), msg("an option is listed twice in the answer; list each once"))
         return {"options": options, "answer": tuple(answer)}
 
     def answer_truefalse(self, item, path, vary) -> dict:
         answer = item.get("answer")
         if "answer" not in item:
-            self.missing(path, "answer", "missing required key 'answer' (true or false)")
+            self.missing(path, "answer", msg("missing required key 'answer' (true or false)"))
         elif not isinstance(answer, bool):
-            self.report(path + ("answer",), "a truefalse answer is true or false (unquoted)")
+            self.report(path + ("answer",), msg("a truefalse answer is true or false (unquoted)"))
         return {"answer": answer}
 
     def answer_numeric(self, item, path, vary) -> dict:
@@ -334,15 +336,15 @@ class BankChecker:
         answer = item.get("answer")
         answer_from = None
         if has_literal == has_demo and not {(path, "answer"), (path, "answer_from")} & self.misspelled:
-            self.report(path, "a numeric question needs exactly one of 'answer' (a number) or 'answer_from' "
-                              "(a demo that computes it)")
+            self.report(path, msg("a numeric question needs exactly one of 'answer' (a number) or 'answer_from' "
+                                  "(a demo that computes it)"))
         if has_literal and (isinstance(answer, bool) or not isinstance(answer, (int, float))
                             or not math.isfinite(answer)):
-            self.report(path + ("answer",), f"answer {answer!r} is not a finite number; write a number like 0.25, "
-                                            "or use answer_from")
+            self.report(path + ("answer",), msg("answer {answer} is not a finite number; write a number like "
+                                                "0.25, or use answer_from", answer=repr(answer)))
         if has_literal and vary:
-            self.report(path + ("answer",), "a question with 'vary' needs 'answer_from' so that each variant's "
-                                            "answer is computed")
+            self.report(path + ("answer",), msg("a question with 'vary' needs 'answer_from' so that each "
+                                                "variant's answer is computed"))
         if has_demo:
             answer_from = self.demo_ref(item["answer_from"], path + ("answer_from",), vary, style="answer_from")
         tolerance = self.tolerance(item, path)
@@ -356,7 +358,7 @@ class BankChecker:
         if "accept" in item:
             raw = item["accept"]
             if not isinstance(raw, list) or not raw:
-                self.report(path + ("accept",), "accept is a list of other accepted answers")
+                self.report(path + ("accept",), msg("accept is a list of other accepted answers"))
             else:
                 accept = tuple(self.text_value(v, path + ("accept", i)) for i, v in enumerate(raw))
                 accept = tuple(a for a in accept if a is not None)
@@ -364,13 +366,14 @@ class BankChecker:
         if answer is not None and isinstance(prompt, dict):
             for lang in prompt:
                 if lang != "en" and lang not in answer and not any(lang in a for a in accept):
-                    self.report(path + ("answer",), f"the prompt has a {lang} text but no accepted answer does: "
-                                                    f"write answer: {{en: ..., {lang}: ...}} or add a {lang} form "
-                                                    "under accept")
+                    self.report(path + ("answer",), msg("the prompt has a {lang} text but no accepted answer does: "
+                                                        "write answer: {{en: ..., {lang}: ...}} or add a {lang} "
+                                                        "form under accept", lang=lang))
         for text in (t for entry in (answer, *accept) if entry for t in entry.values()):
             if len(text) > MAX_INPUT:
-                self.report(path + ("answer",), f"an accepted answer of {len(text):,} characters cannot be typed: "
-                                                f"answers are at most {MAX_INPUT}; shorten it")
+                self.report(path + ("answer",), msg("an accepted answer of {count} characters cannot be typed: "
+                                                    "answers are at most {most}; shorten it",
+                                                    count=f"{len(text):,}", most=MAX_INPUT))
                 break
         return {"answer": answer, "accept": accept}
 
@@ -381,14 +384,14 @@ class BankChecker:
     def options(self, item, path) -> tuple[dict, ...]:
         raw = item.get("options")
         if "options" not in item:
-            self.missing(path, "options", "missing required key 'options' (a list of at least two choices)")
+            self.missing(path, "options", msg("missing required key 'options' (a list of at least two choices)"))
             return ()
         if not isinstance(raw, list) or len(raw) < 2:
-            self.report(path + ("options",), "options must be a list of at least two choices")
+            self.report(path + ("options",), msg("options must be a list of at least two choices"))
             return ()
         if len(raw) > MAX_OPTIONS:
-            self.report(path + ("options",), f"{len(raw):,} options; at most {MAX_OPTIONS} (they are lettered a to "
-                                             "z): split the question")
+            self.report(path + ("options",), msg("{count} options; at most {most} (they are lettered a to z): "
+                                                 "split the question", count=f"{len(raw):,}", most=MAX_OPTIONS))
             return ()
         options = [self.text_value(v, path + ("options", i)) for i, v in enumerate(raw)]
         seen: set[str] = set()
@@ -397,18 +400,21 @@ class BankChecker:
                 continue
             key = " ".join(option["en"].split()).casefold()
             if key in seen:
-                self.report(path + ("options", index), f"option {option['en']!r} appears twice; make options distinct")
+                self.report(path + ("options", index), msg("option {option} appears twice; make options "
+                                                                   "distinct", option=repr(option["en"])))
             seen.add(key)
         kept = [o for o in options if o is not None]
         for lang in sorted(set().union(*(set(o) for o in kept)) - {"en"}):
             having = [i for i, o in enumerate(options) if o is not None and (lang in o or neutral(o))]
             if len(having) != len(kept):
                 missing = next(i for i, o in enumerate(options) if o is not None and i not in having)
-                self.report(path + ("options", missing), f"{len(having)} of {len(kept)} options have a {lang} text; "
-                                                         f"give every option a {lang} text (or none), so the {lang} "
-                                                         "question has the same options")
+                self.report(path + ("options", missing), msg("{count} of {total} options have a {lang} text; "
+                                                             "give every option a {lang} text (or none), so the "
+                                                             "{lang} question has the same options", count=len(having),
+                                                             total=len(kept), lang=lang))
             elif len({" ".join(o.get(lang, o["en"]).split()).casefold() for o in kept}) != len(kept):
-                self.report(path + ("options",), f"two options have the same {lang} text; make them distinct")
+                self.report(path + ("options",), msg("two options have the same {lang} text; make them distinct",
+                                                     lang=lang))
         return tuple(kept)
 
     def tolerance(self, item, path) -> Tolerance | None:
