@@ -638,3 +638,22 @@ def test_answer_and_option_problems_in_chinese_with_suggestions_and_english_in_j
            "exactly" in messages, messages
     assert any("write answer: {en: ..., zh: ...} or add a zh form under accept" in m for m in messages), messages
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_tolerance_and_allow_problems_in_chinese_keep_literal_braces_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad tolerance and allow\n"
+                    "questions:\n- id: q1\n  topic: opt\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
+                    "  explanation: x\n  answer: 1\n  tolerance: {relative: 0.1}\n"
+                    "  allow: {long-kee: typo}\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "例如 {rel: 0.01} 或 {abs: 0.5}" in flat, chinese.output
+    assert "未知的质量检查 'long-kee'；你是不是想写 'long-key'？" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert "tolerance is a mapping with 'rel' and/or 'abs', e.g. {rel: 0.01} or {abs: 0.5}" in messages, messages
+    assert any(m.startswith("quality check 'long-kee' is unknown; did you mean 'long-key'?; checks: ")
+               for m in messages), messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

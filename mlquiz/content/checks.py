@@ -423,18 +423,20 @@ class BankChecker:
         raw = item["tolerance"]
         tpath = path + ("tolerance",)
         if not isinstance(raw, dict) or not raw or set(raw) - {"rel", "abs"}:
-            self.report(tpath, "tolerance is a mapping with 'rel' and/or 'abs', e.g. {rel: 0.01} or {abs: 0.5}")
+            self.report(tpath, msg("tolerance is a mapping with 'rel' and/or 'abs', e.g. {{rel: 0.01}} or "
+                                   "{{abs: 0.5}}"))
             return None
         values = {}
         for key in ("rel", "abs"):
             value = raw.get(key, 0.0)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                self.report(tpath + (key,), f"tolerance {key} must be a number >= 0, not {value!r}")
+                self.report(tpath + (key,), msg("tolerance {key} must be a number >= 0, not {value}", key=key,
+                                                value=repr(value)))
                 return None
             values[key] = float(value)
         if values["rel"] >= 1:
-            self.report(tpath + ("rel",), f"tolerance rel {values['rel']} accepts answers off by 100% or more; "
-                                          "use a fraction like 0.01 (1%)")
+            self.report(tpath + ("rel",), msg("tolerance rel {rel} accepts answers off by 100% or more; "
+                                              "use a fraction like 0.01 (1%)", rel=values["rel"]))
             return None
         return Tolerance(values["rel"], values["abs"])
 
@@ -446,38 +448,41 @@ class BankChecker:
         if isinstance(raw, dict):
             # a mapping of lists: every combination is a variant
             if not raw or not all(isinstance(v, list) and v for v in raw.values()):
-                self.report(vpath, "vary as a mapping gives each name a non-empty list of values")
+                self.report(vpath, msg("vary as a mapping gives each name a non-empty list of values"))
                 return []
             total = math.prod(len(v) for v in raw.values())
             if total > MAX_VARIANTS:
-                self.report(vpath, f"vary makes {total:,} combinations; at most {MAX_VARIANTS} — list the "
-                                   "variants you want instead")
+                self.report(vpath, msg("vary makes {total} combinations; at most {most} — list the "
+                                       "variants you want instead", total=f"{total:,}", most=MAX_VARIANTS))
                 return []
             names = list(raw)
             rows = [dict(zip(names, combo)) for combo in itertools.product(*raw.values())]
         elif isinstance(raw, list):
             if len(raw) > MAX_VARIANTS:
-                self.report(vpath, f"vary lists {len(raw):,} variants; at most {MAX_VARIANTS}")
+                self.report(vpath, msg("vary lists {count} variants; at most {most}", count=f"{len(raw):,}",
+                                       most=MAX_VARIANTS))
                 return []
             rows = raw
             if not rows or not all(isinstance(r, dict) and r for r in rows):
-                self.report(vpath, "vary as a list holds mappings of name: value, one per variant")
+                self.report(vpath, msg("vary as a list holds mappings of name: value, one per variant"))
                 return []
             first = set(rows[0])
             for index, row in enumerate(rows):
                 if set(row) != first:
-                    self.report(vpath + (index,), f"variant {index + 1} has names {sorted(row)}, the first has "
-                                                  f"{sorted(first)}; give every variant the same names")
+                    self.report(vpath + (index,), msg("variant {number} has names {names}, the first has {first}; "
+                                                      "give every variant the same names", number=index + 1,
+                                                      names=str(sorted(row)), first=str(sorted(first))))
                     return []
         else:
-            self.report(vpath, "vary is a list of variants or a mapping of name: [values]")
+            self.report(vpath, msg("vary is a list of variants or a mapping of name: [values]"))
             return []
         for name in rows[0]:
             if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-                self.report(vpath, f"vary name {name!r} must be a plain lowercase name like kernel or n_layers")
+                self.report(vpath, msg("vary name {name} must be a plain lowercase name like kernel or n_layers",
+                                       name=repr(name)))
                 return []
         if len(rows) < 2:
-            self.report(vpath, "vary needs at least two variants")
+            self.report(vpath, msg("vary needs at least two variants"))
         localized_rows = []
         for index, row in enumerate(rows):
             localized_row = {}
@@ -489,8 +494,8 @@ class BankChecker:
                     if value is None:
                         return []
                 elif isinstance(value, list) or value is None:
-                    self.report(where, f"vary value for {name!r} must be a number or text (or text per language, "
-                                       "{{en: ..., zh: ...}})")
+                    self.report(where, msg("vary value for {name} must be a number or text (or text per "
+                                           "language, {{en: ..., zh: ...}})", name=repr(name)))
                     return []
                 elif isinstance(value, str) and not self.printable(value, where):
                     return []
@@ -498,7 +503,7 @@ class BankChecker:
             localized_rows.append(localized_row)
         rows = localized_rows
         if len({repr(sorted(r.items())) for r in rows}) != len(rows):
-            self.report(vpath, "two variants are identical; make each one different")
+            self.report(vpath, msg("two variants are identical; make each one different"))
         return rows
 
     def allow(self, item, path) -> dict:
@@ -509,17 +514,19 @@ class BankChecker:
             return {}
         raw = item["allow"]
         if not isinstance(raw, dict) or not raw:
-            self.report(path + ("allow",), "allow maps a quality check to why this question breaks it on purpose: "
-                                           "{long-key: the key must name both conditions}")
+            self.report(path + ("allow",), msg("allow maps a quality check to why this question breaks it on "
+                                               "purpose: {{long-key: the key must name both conditions}}"))
             return {}
         allowed = {}
         for check, reason in raw.items():
             if check not in CHECKS:
-                self.report(path + ("allow", check), f"quality check {check!r} is unknown"
-                                                     f"{english(self.suggest(check, list(CHECKS)))}; checks: "
-                                                     f"{', '.join(CHECKS)}")
+                self.report(path + ("allow", check), msg("quality check {check} is unknown{suggestion}; "
+                                                         "checks: {checks}", check=repr(check),
+                                                         suggestion=self.suggest(check, list(CHECKS)),
+                                                         checks=", ".join(CHECKS)))
             elif not isinstance(reason, str) or not reason.strip():
-                self.report(path + ("allow", check), f"allow {check!r} needs a reason: say why it is deliberate")
+                self.report(path + ("allow", check), msg("allow {check} needs a reason: say why it is deliberate",
+                                                         check=repr(check)))
             else:
                 allowed[check] = reason.strip()
         return allowed
@@ -530,12 +537,13 @@ class BankChecker:
         raw = item["values"]
         vpath = path + ("values",)
         if not isinstance(raw, dict) or not raw:
-            self.report(vpath, "values maps names to demo results: {name: {demo, params, key}}")
+            self.report(vpath, msg("values maps names to demo results: {{name: {{demo, params, key}}}}"))
             return {}
         values = {}
         for name, ref in raw.items():
             if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name == "answer":
-                self.report(vpath + (name,), f"value name {name!r} must be a plain lowercase name other than answer")
+                self.report(vpath + (name,), msg("value name {name} must be a plain lowercase name other than "
+                                                 "answer", name=repr(name)))
                 continue
             if name in self.vary_names:
                 self.report(vpath + (name,), f"value name {name!r} is also a vary name; rename one")
