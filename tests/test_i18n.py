@@ -657,3 +657,22 @@ def test_tolerance_and_allow_problems_in_chinese_keep_literal_braces_and_english
     assert any(m.startswith("quality check 'long-kee' is unknown; did you mean 'long-key'?; checks: ")
                for m in messages), messages
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_demo_reference_and_unknown_key_problems_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad demo reference\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
+                    "  explanation: x\n  anwser: 1\n  answer_from: {demo: gradient-chain, params: {factr: 0.9}, "
+                    "key: product}\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "中有未知的键 'anwser'；你是不是想写 'answer'？" in flat, chinese.output
+    assert "demo 'gradient-chain' 没有参数 'factr'；你是不是想写 'factor'？" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert any(m.startswith("unknown key 'anwser' in ") and "; did you mean 'answer'?; allowed: " in m
+               for m in messages), messages
+    assert any(m.startswith("demo 'gradient-chain' has no parameter 'factr'; did you mean 'factor'?") for m in messages)
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

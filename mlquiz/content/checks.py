@@ -546,7 +546,8 @@ class BankChecker:
                                                  "answer", name=repr(name)))
                 continue
             if name in self.vary_names:
-                self.report(vpath + (name,), f"value name {name!r} is also a vary name; rename one")
+                self.report(vpath + (name,), msg("value name {name} is also a vary name; rename one",
+                                                 name=repr(name)))
                 continue
             demo_ref = self.demo_ref(ref, vpath + (name,), vary, style="answer_from")
             if demo_ref is not None:
@@ -565,20 +566,21 @@ class BankChecker:
             ref = self.demo_ref({k: v for k, v in raw.items() if k in allowed} if isinstance(raw, dict) else raw,
                                 path, vary, style="values")
             if ref is not None and not registry.get_demo(ref.demo).has_figure:
-                self.report(path + ("demo",), f"demo {ref.demo!r} draws no figure, so it cannot be a chart; "
-                                              "use a demo with a figure() (mlquiz demo NAME --help shows --plot)")
+                self.report(path + ("demo",), msg("demo {demo} draws no figure, so it cannot be a chart; use a "
+                                                  "demo with a figure() (mlquiz demo NAME --help shows --plot)",
+                                                  demo=repr(ref.demo)))
                 return None
             return ref
         allowed = {name_key, "params", "key", "digits"}
         example = ("demo: {name: gradient-chain, params: {factor: 0.9}}" if style == "demo"
                    else "answer_from: {demo: gradient-chain, params: {factor: 0.9}, key: product}")
         if not isinstance(raw, dict):
-            self.report(path, f"expected a mapping like {example}")
+            self.report(path, msg("expected a mapping like {example}", example=example))
             return None
         self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else "a demo reference")
         name = raw.get(name_key)
         if not isinstance(name, str):
-            self.report(path, f"missing the demo's name: {example}")
+            self.report(path, msg("missing the demo's name: {example}", example=example))
             return None
         try:
             spec = registry.get_demo(name)
@@ -587,40 +589,43 @@ class BankChecker:
             return None
         params = raw.get("params", {})
         if not isinstance(params, dict):
-            self.report(path + ("params",), "params is a mapping of parameter: value")
+            self.report(path + ("params",), msg("params is a mapping of parameter: value"))
             return None
         key = raw.get("key")
         if style not in ("demo", "values") and key is None:
-            self.report(path, f"missing 'key': which output of {name!r} to use ({', '.join(spec.outputs)})")
+            self.report(path, msg("missing 'key': which output of {demo} to use ({outputs})", demo=repr(name),
+                                  outputs=", ".join(spec.outputs)))
         if key is not None:
             if not isinstance(key, str) or not key:
-                self.report(path + ("key",), "key is an output name, like product or output.0")
+                self.report(path + ("key",), msg("key is an output name, like product or output.0"))
                 key = None
             elif not self.key_placeholders_ok(key, path + ("key",)):
                 key = None
             elif key.split(".")[0] not in spec.outputs:
                 head = key.split(".")[0]
-                self.report(path + ("key",), f"demo {name!r} has no output {head!r}"
-                                             f"{english(self.suggest(head, spec.outputs))}; its outputs: "
-                                             f"{', '.join(spec.outputs)}")
+                self.report(path + ("key",), msg("demo {demo} has no output {output}{suggestion}; its outputs: "
+                                                 "{outputs}", demo=repr(name), output=repr(head),
+                                                 suggestion=self.suggest(head, spec.outputs),
+                                                 outputs=", ".join(spec.outputs)))
                 key = None
         digits = raw.get("digits")
         if digits is not None and (type(digits) is not int or not 1 <= digits <= 15):
-            self.report(path + ("digits",), "digits is a whole number of significant digits from 1 to 15")
+            self.report(path + ("digits",), msg("digits is a whole number of significant digits from 1 to 15"))
             digits = None
         variables = self.vary_names
         for pname, value in params.items():
             ppath = path + ("params", pname)
             param = spec.param(pname)
             if param is None:
-                self.report(ppath, f"demo {name!r} has no parameter {pname!r}"
-                                   f"{english(self.suggest(pname, [p.name for p in spec.params]))}; its parameters: "
-                                   f"{', '.join(p.name for p in spec.params) or 'none'}")
+                self.report(ppath, msg("demo {demo} has no parameter {param}{suggestion}; its parameters: "
+                                       "{params}", demo=repr(name), param=repr(pname),
+                                       suggestion=self.suggest(pname, [p.name for p in spec.params]),
+                                       params=", ".join(p.name for p in spec.params) or "none"))
                 continue
             ref = placeholder_ref(value)
             if ref is not None and ref not in variables:
-                self.report(ppath, f"{{{ref}}} is not a vary name"
-                                   f"{english(self.suggest(ref, variables))}; add it to vary or write a value")
+                self.report(ppath, msg("{placeholder} is not a vary name{suggestion}; add it to vary or write a "
+                                       "value", placeholder=f"{{{ref}}}", suggestion=self.suggest(ref, variables)))
                 continue
             for variant in (vary if ref is not None else [{}]):
                 given = variant[ref] if ref is not None else value
@@ -639,12 +644,14 @@ class BankChecker:
             self.report(path, f"key: {exc}")
             return False
         if names and "{" in key.split(".")[0]:
-            self.report(path, "the first part of a key names a demo output; only later parts may be {placeholders}")
+            self.report(path, msg("the first part of a key names a demo output; only later parts may be "
+                                  "{{placeholders}}"))
             return False
         unknown = [n for n in names if n not in self.vary_names]
         if unknown:
-            self.report(path, f"key placeholder {{{unknown[0]}}} is not a vary name"
-                              f"{english(self.suggest(unknown[0], self.vary_names))}")
+            self.report(path, msg("key placeholder {placeholder} is not a vary name{suggestion}",
+                                  placeholder=f"{{{unknown[0]}}}",
+                                  suggestion=self.suggest(unknown[0], self.vary_names)))
             return False
         return True
 
@@ -677,8 +684,8 @@ class BankChecker:
         if variables and not step and not any(
             name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
         ):
-            self.report(path + ("prompt",), "the prompt uses none of the vary names, so every variant reads the "
-                                            "same; put {name} placeholders in it")
+            self.report(path + ("prompt",), msg("the prompt uses none of the vary names, so every variant reads "
+                                                "the same; put {{name}} placeholders in it"))
 
     def same_placeholders(self, raw, path: tuple, field_name: str) -> None:
         """A translation uses the placeholders its English text uses, no more and no fewer."""
@@ -712,8 +719,9 @@ class BankChecker:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 if close and close[0] not in data:
                     self.misspelled.add((path, close[0]))
-                self.report(path + (key,), f"unknown key {key!r} in {what}{english(self.suggest(key, allowed))}; "
-                                           f"allowed: {', '.join(sorted(allowed))}")
+                self.report(path + (key,), msg("unknown key {key} in {what}{suggestion}; allowed: {allowed}",
+                                               key=repr(key), what=what, suggestion=self.suggest(key, allowed),
+                                               allowed=", ".join(sorted(allowed))))
 
     def ident(self, data: dict, path: tuple, key: str, what: str = "id") -> str | None:
         value = data.get(key)
