@@ -290,43 +290,45 @@ class BankChecker:
         options = self.options(item, path)
         answer = item.get("answer")
         if "answer" not in item:
-            self.missing(path, "answer", "missing required key 'answer' (the text of the correct option)")
+            self.missing(path, "answer", msg("missing required key 'answer' (the text of the correct option)"))
         elif not isinstance(answer, str):
-            self.report(path + ("answer",), "a choice answer is the text of the correct option")
+            self.report(path + ("answer",), msg("a choice answer is the text of the correct option"))
         elif options and answer not in [o["en"] for o in options]:
-            self.report(path + ("answer",), f"answer {answer!r} is not among the options"
-                                            f"{english(self.suggest(answer, [o['en'] for o in options]))}; copy the "
-                                            "correct option's English text exactly")
+            self.report(path + ("answer",), msg("answer {answer} is not among the options{suggestion}; copy the "
+                                                "correct option's English text exactly", answer=repr(answer),
+                                                suggestion=self.suggest(answer, [o["en"] for o in options])))
         return {"options": options, "answer": answer}
 
     def answer_multi(self, item, path, vary) -> dict:
         options = self.options(item, path)
         answer = item.get("answer")
         if "answer" not in item:
-            self.missing(path, "answer", "missing required key 'answer' (a list of the correct options)")
+            self.missing(path, "answer", msg("missing required key 'answer' (a list of the correct options)"))
             return {"options": options}
         if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
-            self.report(path + ("answer",), "a multi answer is a non-empty list of option texts")
+            self.report(path + ("answer",), msg("a multi answer is a non-empty list of option texts"))
             return {"options": options}
         english_options = [o["en"] for o in options]
         if options and len(answer) > len(options):
-            self.report(path + ("answer",), f"the answer lists {len(answer):,} options but there are only "
-                                            f"{len(options)}; list each correct option once")
+            self.report(path + ("answer",), msg("the answer lists {count} options but there are only {total}; "
+                                                "list each correct option once", count=f"{len(answer):,}",
+                                                total=len(options)))
             return {"options": options}
         for index, choice in enumerate(answer):
             if options and choice not in english_options:
-                self.report(path + ("answer", index), f"answer {choice!r} is not among the options"
-                                                      f"{english(self.suggest(choice, english_options))}")
+                self.report(path + ("answer", index), msg("answer {answer} is not among the options{suggestion}",
+                                                          answer=repr(choice),
+                                                          suggestion=self.suggest(choice, english_options)))
         if len(set(answer)) != len(answer):
-            self.report(path + ("answer",), "an option is listed twice in the answer; list each once")
+            self.report(path + ("answer",), msg("an option is listed twice in the answer; list each once"))
         return {"options": options, "answer": tuple(answer)}
 
     def answer_truefalse(self, item, path, vary) -> dict:
         answer = item.get("answer")
         if "answer" not in item:
-            self.missing(path, "answer", "missing required key 'answer' (true or false)")
+            self.missing(path, "answer", msg("missing required key 'answer' (true or false)"))
         elif not isinstance(answer, bool):
-            self.report(path + ("answer",), "a truefalse answer is true or false (unquoted)")
+            self.report(path + ("answer",), msg("a truefalse answer is true or false (unquoted)"))
         return {"answer": answer}
 
     def answer_numeric(self, item, path, vary) -> dict:
@@ -334,15 +336,15 @@ class BankChecker:
         answer = item.get("answer")
         answer_from = None
         if has_literal == has_demo and not {(path, "answer"), (path, "answer_from")} & self.misspelled:
-            self.report(path, "a numeric question needs exactly one of 'answer' (a number) or 'answer_from' "
-                              "(a demo that computes it)")
+            self.report(path, msg("a numeric question needs exactly one of 'answer' (a number) or 'answer_from' "
+                                  "(a demo that computes it)"))
         if has_literal and (isinstance(answer, bool) or not isinstance(answer, (int, float))
                             or not math.isfinite(answer)):
-            self.report(path + ("answer",), f"answer {answer!r} is not a finite number; write a number like 0.25, "
-                                            "or use answer_from")
+            self.report(path + ("answer",), msg("answer {answer} is not a finite number; write a number like "
+                                                "0.25, or use answer_from", answer=repr(answer)))
         if has_literal and vary:
-            self.report(path + ("answer",), "a question with 'vary' needs 'answer_from' so that each variant's "
-                                            "answer is computed")
+            self.report(path + ("answer",), msg("a question with 'vary' needs 'answer_from' so that each "
+                                                "variant's answer is computed"))
         if has_demo:
             answer_from = self.demo_ref(item["answer_from"], path + ("answer_from",), vary, style="answer_from")
         tolerance = self.tolerance(item, path)
@@ -356,7 +358,7 @@ class BankChecker:
         if "accept" in item:
             raw = item["accept"]
             if not isinstance(raw, list) or not raw:
-                self.report(path + ("accept",), "accept is a list of other accepted answers")
+                self.report(path + ("accept",), msg("accept is a list of other accepted answers"))
             else:
                 accept = tuple(self.text_value(v, path + ("accept", i)) for i, v in enumerate(raw))
                 accept = tuple(a for a in accept if a is not None)
@@ -364,13 +366,14 @@ class BankChecker:
         if answer is not None and isinstance(prompt, dict):
             for lang in prompt:
                 if lang != "en" and lang not in answer and not any(lang in a for a in accept):
-                    self.report(path + ("answer",), f"the prompt has a {lang} text but no accepted answer does: "
-                                                    f"write answer: {{en: ..., {lang}: ...}} or add a {lang} form "
-                                                    "under accept")
+                    self.report(path + ("answer",), msg("the prompt has a {lang} text but no accepted answer does: "
+                                                        "write answer: {{en: ..., {lang}: ...}} or add a {lang} "
+                                                        "form under accept", lang=lang))
         for text in (t for entry in (answer, *accept) if entry for t in entry.values()):
             if len(text) > MAX_INPUT:
-                self.report(path + ("answer",), f"an accepted answer of {len(text):,} characters cannot be typed: "
-                                                f"answers are at most {MAX_INPUT}; shorten it")
+                self.report(path + ("answer",), msg("an accepted answer of {count} characters cannot be typed: "
+                                                    "answers are at most {most}; shorten it",
+                                                    count=f"{len(text):,}", most=MAX_INPUT))
                 break
         return {"answer": answer, "accept": accept}
 
@@ -381,14 +384,14 @@ class BankChecker:
     def options(self, item, path) -> tuple[dict, ...]:
         raw = item.get("options")
         if "options" not in item:
-            self.missing(path, "options", "missing required key 'options' (a list of at least two choices)")
+            self.missing(path, "options", msg("missing required key 'options' (a list of at least two choices)"))
             return ()
         if not isinstance(raw, list) or len(raw) < 2:
-            self.report(path + ("options",), "options must be a list of at least two choices")
+            self.report(path + ("options",), msg("options must be a list of at least two choices"))
             return ()
         if len(raw) > MAX_OPTIONS:
-            self.report(path + ("options",), f"{len(raw):,} options; at most {MAX_OPTIONS} (they are lettered a to "
-                                             "z): split the question")
+            self.report(path + ("options",), msg("{count} options; at most {most} (they are lettered a to z): "
+                                                 "split the question", count=f"{len(raw):,}", most=MAX_OPTIONS))
             return ()
         options = [self.text_value(v, path + ("options", i)) for i, v in enumerate(raw)]
         seen: set[str] = set()
@@ -397,18 +400,21 @@ class BankChecker:
                 continue
             key = " ".join(option["en"].split()).casefold()
             if key in seen:
-                self.report(path + ("options", index), f"option {option['en']!r} appears twice; make options distinct")
+                self.report(path + ("options", index), msg("option {option} appears twice; make options "
+                                                                   "distinct", option=repr(option["en"])))
             seen.add(key)
         kept = [o for o in options if o is not None]
         for lang in sorted(set().union(*(set(o) for o in kept)) - {"en"}):
             having = [i for i, o in enumerate(options) if o is not None and (lang in o or neutral(o))]
             if len(having) != len(kept):
                 missing = next(i for i, o in enumerate(options) if o is not None and i not in having)
-                self.report(path + ("options", missing), f"{len(having)} of {len(kept)} options have a {lang} text; "
-                                                         f"give every option a {lang} text (or none), so the {lang} "
-                                                         "question has the same options")
+                self.report(path + ("options", missing), msg("{count} of {total} options have a {lang} text; "
+                                                             "give every option a {lang} text (or none), so the "
+                                                             "{lang} question has the same options", count=len(having),
+                                                             total=len(kept), lang=lang))
             elif len({" ".join(o.get(lang, o["en"]).split()).casefold() for o in kept}) != len(kept):
-                self.report(path + ("options",), f"two options have the same {lang} text; make them distinct")
+                self.report(path + ("options",), msg("two options have the same {lang} text; make them distinct",
+                                                     lang=lang))
         return tuple(kept)
 
     def tolerance(self, item, path) -> Tolerance | None:
@@ -417,18 +423,20 @@ class BankChecker:
         raw = item["tolerance"]
         tpath = path + ("tolerance",)
         if not isinstance(raw, dict) or not raw or set(raw) - {"rel", "abs"}:
-            self.report(tpath, "tolerance is a mapping with 'rel' and/or 'abs', e.g. {rel: 0.01} or {abs: 0.5}")
+            self.report(tpath, msg("tolerance is a mapping with 'rel' and/or 'abs', e.g. {{rel: 0.01}} or "
+                                   "{{abs: 0.5}}"))
             return None
         values = {}
         for key in ("rel", "abs"):
             value = raw.get(key, 0.0)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                self.report(tpath + (key,), f"tolerance {key} must be a number >= 0, not {value!r}")
+                self.report(tpath + (key,), msg("tolerance {key} must be a number >= 0, not {value}", key=key,
+                                                value=repr(value)))
                 return None
             values[key] = float(value)
         if values["rel"] >= 1:
-            self.report(tpath + ("rel",), f"tolerance rel {values['rel']} accepts answers off by 100% or more; "
-                                          "use a fraction like 0.01 (1%)")
+            self.report(tpath + ("rel",), msg("tolerance rel {rel} accepts answers off by 100% or more; "
+                                              "use a fraction like 0.01 (1%)", rel=values["rel"]))
             return None
         return Tolerance(values["rel"], values["abs"])
 
@@ -440,38 +448,41 @@ class BankChecker:
         if isinstance(raw, dict):
             # a mapping of lists: every combination is a variant
             if not raw or not all(isinstance(v, list) and v for v in raw.values()):
-                self.report(vpath, "vary as a mapping gives each name a non-empty list of values")
+                self.report(vpath, msg("vary as a mapping gives each name a non-empty list of values"))
                 return []
             total = math.prod(len(v) for v in raw.values())
             if total > MAX_VARIANTS:
-                self.report(vpath, f"vary makes {total:,} combinations; at most {MAX_VARIANTS} — list the "
-                                   "variants you want instead")
+                self.report(vpath, msg("vary makes {total} combinations; at most {most} — list the "
+                                       "variants you want instead", total=f"{total:,}", most=MAX_VARIANTS))
                 return []
             names = list(raw)
             rows = [dict(zip(names, combo)) for combo in itertools.product(*raw.values())]
         elif isinstance(raw, list):
             if len(raw) > MAX_VARIANTS:
-                self.report(vpath, f"vary lists {len(raw):,} variants; at most {MAX_VARIANTS}")
+                self.report(vpath, msg("vary lists {count} variants; at most {most}", count=f"{len(raw):,}",
+                                       most=MAX_VARIANTS))
                 return []
             rows = raw
             if not rows or not all(isinstance(r, dict) and r for r in rows):
-                self.report(vpath, "vary as a list holds mappings of name: value, one per variant")
+                self.report(vpath, msg("vary as a list holds mappings of name: value, one per variant"))
                 return []
             first = set(rows[0])
             for index, row in enumerate(rows):
                 if set(row) != first:
-                    self.report(vpath + (index,), f"variant {index + 1} has names {sorted(row)}, the first has "
-                                                  f"{sorted(first)}; give every variant the same names")
+                    self.report(vpath + (index,), msg("variant {number} has names {names}, the first has {first}; "
+                                                      "give every variant the same names", number=index + 1,
+                                                      names=str(sorted(row)), first=str(sorted(first))))
                     return []
         else:
-            self.report(vpath, "vary is a list of variants or a mapping of name: [values]")
+            self.report(vpath, msg("vary is a list of variants or a mapping of name: [values]"))
             return []
         for name in rows[0]:
             if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-                self.report(vpath, f"vary name {name!r} must be a plain lowercase name like kernel or n_layers")
+                self.report(vpath, msg("vary name {name} must be a plain lowercase name like kernel or n_layers",
+                                       name=repr(name)))
                 return []
         if len(rows) < 2:
-            self.report(vpath, "vary needs at least two variants")
+            self.report(vpath, msg("vary needs at least two variants"))
         localized_rows = []
         for index, row in enumerate(rows):
             localized_row = {}
@@ -483,8 +494,8 @@ class BankChecker:
                     if value is None:
                         return []
                 elif isinstance(value, list) or value is None:
-                    self.report(where, f"vary value for {name!r} must be a number or text (or text per language, "
-                                       "{{en: ..., zh: ...}})")
+                    self.report(where, msg("vary value for {name} must be a number or text (or text per "
+                                           "language, {{en: ..., zh: ...}})", name=repr(name)))
                     return []
                 elif isinstance(value, str) and not self.printable(value, where):
                     return []
@@ -492,7 +503,7 @@ class BankChecker:
             localized_rows.append(localized_row)
         rows = localized_rows
         if len({repr(sorted(r.items())) for r in rows}) != len(rows):
-            self.report(vpath, "two variants are identical; make each one different")
+            self.report(vpath, msg("two variants are identical; make each one different"))
         return rows
 
     def allow(self, item, path) -> dict:
@@ -503,17 +514,19 @@ class BankChecker:
             return {}
         raw = item["allow"]
         if not isinstance(raw, dict) or not raw:
-            self.report(path + ("allow",), "allow maps a quality check to why this question breaks it on purpose: "
-                                           "{long-key: the key must name both conditions}")
+            self.report(path + ("allow",), msg("allow maps a quality check to why this question breaks it on "
+                                               "purpose: {{long-key: the key must name both conditions}}"))
             return {}
         allowed = {}
         for check, reason in raw.items():
             if check not in CHECKS:
-                self.report(path + ("allow", check), f"quality check {check!r} is unknown"
-                                                     f"{english(self.suggest(check, list(CHECKS)))}; checks: "
-                                                     f"{', '.join(CHECKS)}")
+                self.report(path + ("allow", check), msg("quality check {check} is unknown{suggestion}; "
+                                                         "checks: {checks}", check=repr(check),
+                                                         suggestion=self.suggest(check, list(CHECKS)),
+                                                         checks=", ".join(CHECKS)))
             elif not isinstance(reason, str) or not reason.strip():
-                self.report(path + ("allow", check), f"allow {check!r} needs a reason: say why it is deliberate")
+                self.report(path + ("allow", check), msg("allow {check} needs a reason: say why it is deliberate",
+                                                         check=repr(check)))
             else:
                 allowed[check] = reason.strip()
         return allowed
@@ -524,15 +537,17 @@ class BankChecker:
         raw = item["values"]
         vpath = path + ("values",)
         if not isinstance(raw, dict) or not raw:
-            self.report(vpath, "values maps names to demo results: {name: {demo, params, key}}")
+            self.report(vpath, msg("values maps names to demo results: {{name: {{demo, params, key}}}}"))
             return {}
         values = {}
         for name, ref in raw.items():
             if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name == "answer":
-                self.report(vpath + (name,), f"value name {name!r} must be a plain lowercase name other than answer")
+                self.report(vpath + (name,), msg("value name {name} must be a plain lowercase name other than "
+                                                 "answer", name=repr(name)))
                 continue
             if name in self.vary_names:
-                self.report(vpath + (name,), f"value name {name!r} is also a vary name; rename one")
+                self.report(vpath + (name,), msg("value name {name} is also a vary name; rename one",
+                                                 name=repr(name)))
                 continue
             demo_ref = self.demo_ref(ref, vpath + (name,), vary, style="answer_from")
             if demo_ref is not None:
@@ -551,20 +566,21 @@ class BankChecker:
             ref = self.demo_ref({k: v for k, v in raw.items() if k in allowed} if isinstance(raw, dict) else raw,
                                 path, vary, style="values")
             if ref is not None and not registry.get_demo(ref.demo).has_figure:
-                self.report(path + ("demo",), f"demo {ref.demo!r} draws no figure, so it cannot be a chart; "
-                                              "use a demo with a figure() (mlquiz demo NAME --help shows --plot)")
+                self.report(path + ("demo",), msg("demo {demo} draws no figure, so it cannot be a chart; use a "
+                                                  "demo with a figure() (mlquiz demo NAME --help shows --plot)",
+                                                  demo=repr(ref.demo)))
                 return None
             return ref
         allowed = {name_key, "params", "key", "digits"}
         example = ("demo: {name: gradient-chain, params: {factor: 0.9}}" if style == "demo"
                    else "answer_from: {demo: gradient-chain, params: {factor: 0.9}, key: product}")
         if not isinstance(raw, dict):
-            self.report(path, f"expected a mapping like {example}")
+            self.report(path, msg("expected a mapping like {example}", example=example))
             return None
         self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else "a demo reference")
         name = raw.get(name_key)
         if not isinstance(name, str):
-            self.report(path, f"missing the demo's name: {example}")
+            self.report(path, msg("missing the demo's name: {example}", example=example))
             return None
         try:
             spec = registry.get_demo(name)
@@ -573,40 +589,43 @@ class BankChecker:
             return None
         params = raw.get("params", {})
         if not isinstance(params, dict):
-            self.report(path + ("params",), "params is a mapping of parameter: value")
+            self.report(path + ("params",), msg("params is a mapping of parameter: value"))
             return None
         key = raw.get("key")
         if style not in ("demo", "values") and key is None:
-            self.report(path, f"missing 'key': which output of {name!r} to use ({', '.join(spec.outputs)})")
+            self.report(path, msg("missing 'key': which output of {demo} to use ({outputs})", demo=repr(name),
+                                  outputs=", ".join(spec.outputs)))
         if key is not None:
             if not isinstance(key, str) or not key:
-                self.report(path + ("key",), "key is an output name, like product or output.0")
+                self.report(path + ("key",), msg("key is an output name, like product or output.0"))
                 key = None
             elif not self.key_placeholders_ok(key, path + ("key",)):
                 key = None
             elif key.split(".")[0] not in spec.outputs:
                 head = key.split(".")[0]
-                self.report(path + ("key",), f"demo {name!r} has no output {head!r}"
-                                             f"{english(self.suggest(head, spec.outputs))}; its outputs: "
-                                             f"{', '.join(spec.outputs)}")
+                self.report(path + ("key",), msg("demo {demo} has no output {output}{suggestion}; its outputs: "
+                                                 "{outputs}", demo=repr(name), output=repr(head),
+                                                 suggestion=self.suggest(head, spec.outputs),
+                                                 outputs=", ".join(spec.outputs)))
                 key = None
         digits = raw.get("digits")
         if digits is not None and (type(digits) is not int or not 1 <= digits <= 15):
-            self.report(path + ("digits",), "digits is a whole number of significant digits from 1 to 15")
+            self.report(path + ("digits",), msg("digits is a whole number of significant digits from 1 to 15"))
             digits = None
         variables = self.vary_names
         for pname, value in params.items():
             ppath = path + ("params", pname)
             param = spec.param(pname)
             if param is None:
-                self.report(ppath, f"demo {name!r} has no parameter {pname!r}"
-                                   f"{english(self.suggest(pname, [p.name for p in spec.params]))}; its parameters: "
-                                   f"{', '.join(p.name for p in spec.params) or 'none'}")
+                self.report(ppath, msg("demo {demo} has no parameter {param}{suggestion}; its parameters: "
+                                       "{params}", demo=repr(name), param=repr(pname),
+                                       suggestion=self.suggest(pname, [p.name for p in spec.params]),
+                                       params=", ".join(p.name for p in spec.params) or "none"))
                 continue
             ref = placeholder_ref(value)
             if ref is not None and ref not in variables:
-                self.report(ppath, f"{{{ref}}} is not a vary name"
-                                   f"{english(self.suggest(ref, variables))}; add it to vary or write a value")
+                self.report(ppath, msg("{placeholder} is not a vary name{suggestion}; add it to vary or write a "
+                                       "value", placeholder=f"{{{ref}}}", suggestion=self.suggest(ref, variables)))
                 continue
             for variant in (vary if ref is not None else [{}]):
                 given = variant[ref] if ref is not None else value
@@ -625,12 +644,14 @@ class BankChecker:
             self.report(path, f"key: {exc}")
             return False
         if names and "{" in key.split(".")[0]:
-            self.report(path, "the first part of a key names a demo output; only later parts may be {placeholders}")
+            self.report(path, msg("the first part of a key names a demo output; only later parts may be "
+                                  "{{placeholders}}"))
             return False
         unknown = [n for n in names if n not in self.vary_names]
         if unknown:
-            self.report(path, f"key placeholder {{{unknown[0]}}} is not a vary name"
-                              f"{english(self.suggest(unknown[0], self.vary_names))}")
+            self.report(path, msg("key placeholder {placeholder} is not a vary name{suggestion}",
+                                  placeholder=f"{{{unknown[0]}}}",
+                                  suggestion=self.suggest(unknown[0], self.vary_names)))
             return False
         return True
 
@@ -663,8 +684,8 @@ class BankChecker:
         if variables and not step and not any(
             name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
         ):
-            self.report(path + ("prompt",), "the prompt uses none of the vary names, so every variant reads the "
-                                            "same; put {name} placeholders in it")
+            self.report(path + ("prompt",), msg("the prompt uses none of the vary names, so every variant reads "
+                                                "the same; put {{name}} placeholders in it"))
 
     def same_placeholders(self, raw, path: tuple, field_name: str) -> None:
         """A translation uses the placeholders its English text uses, no more and no fewer."""
@@ -698,8 +719,9 @@ class BankChecker:
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
                 if close and close[0] not in data:
                     self.misspelled.add((path, close[0]))
-                self.report(path + (key,), f"unknown key {key!r} in {what}{english(self.suggest(key, allowed))}; "
-                                           f"allowed: {', '.join(sorted(allowed))}")
+                self.report(path + (key,), msg("unknown key {key} in {what}{suggestion}; allowed: {allowed}",
+                                               key=repr(key), what=what, suggestion=self.suggest(key, allowed),
+                                               allowed=", ".join(sorted(allowed))))
 
     def ident(self, data: dict, path: tuple, key: str, what: str = "id") -> str | None:
         value = data.get(key)
