@@ -141,11 +141,13 @@ def compute(kappa: float = 100.0, angle: float = 0.0, start: tuple[float, ...] =
             momentum: float = 0.9, adam_lr: float = 0.01, tol: float = 0.001,
             max_steps: int = 100000) -> IllConditioned:
     """Race five optimizers to the minimum of the rotated quadratic; rates from the iteration matrices."""
+    from mlquiz.i18n import msg
+
     if len(start) != 2:
-        raise DemoInputError(f"--start takes two numbers, x0,y0 (e.g. 1,0.5); got {len(start)}")
+        raise DemoInputError(msg("--start takes two numbers, x0,y0 (e.g. 1,0.5); got {count}", count=len(start)))
     x0 = np.asarray(start, dtype=np.float64)
     if not np.any(x0):
-        raise DemoInputError("--start is the minimum itself; start elsewhere, e.g. 1,0.5")
+        raise DemoInputError(msg("--start is the minimum itself; start elsewhere, e.g. 1,0.5"))
     H = hessian(kappa, angle)
     root = math.sqrt(kappa)
     tuned_lr = 4 / (1 + 1 / root) ** 2
@@ -192,18 +194,20 @@ def render(result: IllConditioned):
     from rich.console import Group
 
     from mlquiz.charts import bar_chart, key_values
+    from mlquiz.i18n import _
 
-    labels = [f"{n}{' (diverged)' if result.diverged[n] else ''}" for n in result.optimizers]
-    chart = bar_chart(f"steps to the minimum, kappa = {result.kappa:g}, angle {result.angle:g} deg (log scale)",
+    labels = [_("{name} (diverged)").format(name=n) if result.diverged[n] else n for n in result.optimizers]
+    chart = bar_chart(_("steps to the minimum, kappa = {kappa:g}, angle {angle:g} deg (log scale)").format(
+                          kappa=result.kappa, angle=result.angle),
                       labels, [result.steps[n] for n in result.optimizers], log=True, value_format="{:,}")
     rates = key_values(
-        "error contraction per step (closer to 1 is slower)",
+        _("error contraction per step (closer to 1 is slower)"),
         [
-            ("GD at this lr", f"{result.gd_rate:.6g}"),
-            ("SGD momentum at this lr", f"{result.momentum_rate:.6g}"),
-            ("GD, best lr: (k-1)/(k+1)", f"{result.tuned_gd_rate:.6g}"),
-            ("tuned heavy ball: (sqrt k-1)/(sqrt k+1)", f"{result.tuned_momentum_rate:.6g}"),
-            ("tuned speedup (~ sqrt kappa)", f"{result.tuned_speedup:.4g}"),
+            (_("GD at this lr"), f"{result.gd_rate:.6g}"),
+            (_("SGD momentum at this lr"), f"{result.momentum_rate:.6g}"),
+            (_("GD, best lr: (k-1)/(k+1)"), f"{result.tuned_gd_rate:.6g}"),
+            (_("tuned heavy ball: (sqrt k-1)/(sqrt k+1)"), f"{result.tuned_momentum_rate:.6g}"),
+            (_("tuned speedup (~ sqrt kappa)"), f"{result.tuned_speedup:.4g}"),
         ],
     )
     return Group(chart, rates)
