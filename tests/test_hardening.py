@@ -184,10 +184,21 @@ def reviews(home: Path) -> list[str]:
         return []
 
 
+def store_is_open(home: Path) -> bool:
+    try:
+        with sqlite3.connect(home / "progress.db") as conn:
+            conn.execute("SELECT 1 FROM reviews LIMIT 1").fetchall()
+        return True
+    except sqlite3.OperationalError:
+        return False
+
+
 def wait_for_reviews(home: Path, count: int, timeout=30):
+    # the store being open also means Python is past start-up, so a SIGINT becomes KeyboardInterrupt
+    # (a signal sent earlier, on a loaded machine, kills the interpreter before it has a handler)
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if len(reviews(home)) >= count:
+        if (home / "progress.db").exists() and store_is_open(home) and len(reviews(home)) >= count:
             return
         time.sleep(0.05)
     raise AssertionError(f"expected {count} reviews, have {reviews(home)}")
