@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 META = {
     "title": "L1 against L2 regularisation: sparsity and correlated features",
@@ -283,8 +284,9 @@ def compute(n_samples: int = 200, n_irrelevant: int = 3, correlation: float = 1.
     """Lasso and ridge weights at ``lam`` and along a path of lambdas, and one update step of each."""
     d = 3 + n_irrelevant
     if n_samples < SAMPLES_PER_FEATURE * d:
-        raise DemoInputError(f"--n-samples {n_samples} is too few for {d} features; use at least "
-                             f"{SAMPLES_PER_FEATURE * d} or lower --n-irrelevant")
+        raise DemoInputError(msg("--n-samples {count} is too few for {features} features; use at least "
+                                 "{needed} or lower --n-irrelevant", count=n_samples, features=d,
+                                 needed=SAMPLES_PER_FEATURE * d))
     X, y, w_true = make_data(n_samples, n_irrelevant, correlation, noise, np.random.default_rng(seed))
     names = ("x1", "x2", "x3") + tuple(f"z{i + 1}" for i in range(n_irrelevant))
 
@@ -355,32 +357,34 @@ def render(result: L1VsL2):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _, pgettext
 
-    weights = Table(title=f"weights at lambda = {result.lam:g} (sample corr(x1, x2) = "
-                          f"{result.sample_correlation:.3f})", box=None)
-    for column in ("feature", "true", "lasso (L1)", "ridge (L2)", "w", "L1 move", "L2 move"):
+    weights = Table(title=_("weights at lambda = {lam:g} (sample corr(x1, x2) = {corr:.3f})").format(
+        lam=result.lam, corr=result.sample_correlation), box=None)
+    for column in (_("feature"), pgettext("weight", "true"), _("lasso (L1)"), _("ridge (L2)"), "w", _("L1 move"), _("L2 move")):
         weights.add_column(column, justify="right")
     for i, name in enumerate(result.feature_names):
         weights.add_row(name, f"{result.true_weights[i]:g}", f"{result.lasso_weights[i]:.4f}",
                         f"{result.ridge_weights[i]:.4f}", f"{result.step_w[i]:.4g}",
                         f"{result.l1_penalty_move[i]:+.4g}", f"{result.l2_penalty_move[i]:+.4g}")
-    weights.caption = (f"penalty part of one step with eta = {result.eta:g}: L1 moves every weight by "
-                       f"{result.l1_shift:g} towards 0, L2 multiplies it by {result.decay_factor:g}")
+    weights.caption = _("penalty part of one step with eta = {eta:g}: L1 moves every weight by {shift:g} "
+                        "towards 0, L2 multiplies it by {factor:g}").format(
+        eta=result.eta, shift=result.l1_shift, factor=result.decay_factor)
 
-    facts = key_values("the correlated pair and one update step", [
-        ("lasso (x1, x2); columns swapped", f"({result.lasso_pair[0]:.3f}, {result.lasso_pair[1]:.3f}); "
+    facts = key_values(_("the correlated pair and one update step"), [
+        (_("lasso (x1, x2); columns swapped"), f"({result.lasso_pair[0]:.3f}, {result.lasso_pair[1]:.3f}); "
          f"({result.lasso_pair_swapped[0]:.3f}, {result.lasso_pair_swapped[1]:.3f})"),
-        ("ridge (x1, x2)", f"({result.ridge_pair[0]:.3f}, {result.ridge_pair[1]:.3f})"),
-        ("noise-free: lasso total, ridge each", f"{result.ideal_lasso_pair_total:.3f}, "
+        (_("ridge (x1, x2)"), f"({result.ridge_pair[0]:.3f}, {result.ridge_pair[1]:.3f})"),
+        (_("noise-free: lasso total, ridge each"), f"{result.ideal_lasso_pair_total:.3f}, "
          f"{result.ideal_ridge_pair_weight:.3f}"),
-        ("exact zeros: lasso, ridge", f"{result.lasso_zeros}, {result.ridge_zeros}"),
-        ("x1 after an L2 step: decay, gradient form", f"{result.l2_step_decay_form[0]:.6f}, "
+        (_("exact zeros: lasso, ridge"), f"{result.lasso_zeros}, {result.ridge_zeros}"),
+        (_("x1 after an L2 step: decay, gradient form"), f"{result.l2_step_decay_form[0]:.6f}, "
          f"{result.l2_step_gradient_form[0]:.6f}"),
-        ("the same without eta on dE/dw (wrong)", f"{result.l2_step_missing_eta[0]:.6f}"),
+        (_("the same without eta on dE/dw (wrong)"), f"{result.l2_step_missing_eta[0]:.6f}"),
     ])
 
-    path = Table(title="regularisation path", box=None)
-    for column in ("lambda", "L1 zeros", "L2 zeros", "lasso x1, x2", "ridge x1, x2"):
+    path = Table(title=_("regularisation path"), box=None)
+    for column in ("lambda", _("L1 zeros"), _("L2 zeros"), _("lasso x1, x2"), _("ridge x1, x2")):
         path.add_column(column, justify="right")
     for i, path_lam in enumerate(result.path_lambdas):
         lw, rw = result.path_lasso_weights[i], result.path_ridge_weights[i]
