@@ -213,12 +213,13 @@ def compute(x=((1, 1, 3, 3), (0, 0, 0, 8), (2, 4, 6, 8)), eps: float = EPS, rms_
             seed: int = 0) -> LayerNormDemo:
     """LayerNorm, RMSNorm and BatchNorm1d on the same (N, D) batch, forward and backward."""
     from mlquiz.errors import DemoInputError
+    from mlquiz.i18n import msg
 
     X = np.asarray(x, dtype=np.float64)
     N, D = X.shape
     if N < 2:
-        raise DemoInputError("give at least 2 rows: BatchNorm1d needs more than 1 value per feature in "
-                             "train mode (PyTorch raises the same); LayerNorm would work on one row")
+        raise DemoInputError(msg("give at least 2 rows: BatchNorm1d needs more than 1 value per feature in "
+                                 "train mode (PyTorch raises the same); LayerNorm would work on one row"))
     affine = not no_affine
     w = np.full(D, weight) if affine else None
     b = np.full(D, bias) if affine and not no_bias else None
@@ -228,7 +229,7 @@ def compute(x=((1, 1, 3, 3), (0, 0, 0, 8), (2, 4, 6, 8)), eps: float = EPS, rms_
     rms_out, rms_cache = rmsnorm_forward(X, w, rms_eps)
     bn, bn_cache = batchnorm_forward(X, gamma, beta, eps)
     running_mean, running_var = update_running_stats(np.zeros(D), np.ones(D), X, BN_MOMENTUM)
-    bn_eval, _ = batchnorm_forward(X, gamma, beta, eps, running=(running_mean, running_var))
+    bn_eval, _bn_eval_cache = batchnorm_forward(X, gamma, beta, eps, running=(running_mean, running_var))
 
     # row 0 with different companions: only BatchNorm's output for it changes
     other = X.copy()
@@ -242,7 +243,7 @@ def compute(x=((1, 1, 3, 3), (0, 0, 0, 8), (2, 4, 6, 8)), eps: float = EPS, rms_
     upstream = np.random.default_rng(seed).standard_normal((N, D))
     ln_dx, ln_dw, ln_db = layernorm_backward(upstream, ln_cache)
     rms_dx, rms_dw = rmsnorm_backward(upstream, rms_cache)
-    bn_dx, _, _ = batchnorm_backward(upstream, bn_cache)
+    bn_dx, _dgamma, _dbeta = batchnorm_backward(upstream, bn_cache)
 
     ln_params = 0 if not affine else (D if no_bias else 2 * D)
     return LayerNormDemo(
@@ -289,10 +290,10 @@ def _rows_table(title: str, names: list[str], columns: list[tuple[str, np.ndarra
 
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", style="cyan")
-    for name, _ in columns:
+    for name, _values in columns:
         table.add_column(name, justify="right", no_wrap=True)
     for i, name in enumerate(names[:SHOWN]):
-        table.add_row(name, *(_cell(values[i]) for _, values in columns))
+        table.add_row(name, *(_cell(values[i]) for _name, values in columns))
     return table
 
 
@@ -306,22 +307,23 @@ def render(result: LayerNormDemo):
     from rich.console import Group
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
     N, D = r.shape
     rows = [f"x{i}" for i in range(N)]
-    per_row = _rows_table(f"per example (row): LayerNorm and RMSNorm, D = {D}", rows, [
-        ("mean", r.ln_mean), ("var", r.ln_var), ("LayerNorm(x)", r.ln_output), ("rms", r.rms),
+    per_row = _rows_table(_("per example (row): LayerNorm and RMSNorm, D = {d}").format(d=D), rows, [
+        (_("mean"), r.ln_mean), (_("var"), r.ln_var), ("LayerNorm(x)", r.ln_output), ("rms", r.rms),
         ("RMSNorm(x)", r.rms_output)])
-    per_col = _rows_table(f"per feature (column): BatchNorm1d, N = {N}", [f"f{j}" for j in range(D)], [
-        ("mean", r.bn_mean), ("var", r.bn_var), ("BatchNorm1d column", r.bn_output.T)])
+    per_col = _rows_table(_("per feature (column): BatchNorm1d, N = {n}").format(n=N), [f"f{j}" for j in range(D)], [
+        (_("mean"), r.bn_mean), (_("var"), r.bn_var), (_("BatchNorm1d column"), r.bn_output.T)])
     methods = ("layernorm", "rmsnorm", "batchnorm")
     facts = key_values("LayerNorm / RMSNorm / BatchNorm1d", [
-        ("parameters", " / ".join(str(r.params[m]) for m in methods)),
-        ("buffer values", " / ".join(str(r.buffers[m]) for m in methods)),
-        ("max |train - eval output|", " / ".join(f"{r.train_eval_max_diff[m]:.3g}" for m in methods)),
-        ("row 0 changes with the batch by", " / ".join(f"{r.batch_dependence[m]:.3g}" for m in methods)),
-        ("max |sum of dx| (row, row, column)",
+        (_("parameters"), " / ".join(str(r.params[m]) for m in methods)),
+        (_("buffer values"), " / ".join(str(r.buffers[m]) for m in methods)),
+        (_("max |train - eval output|"), " / ".join(f"{r.train_eval_max_diff[m]:.3g}" for m in methods)),
+        (_("row 0 changes with the batch by"), " / ".join(f"{r.batch_dependence[m]:.3g}" for m in methods)),
+        (_("max |sum of dx| (row, row, column)"),
          f"{r.ln_dx_row_sum_max_abs:.1e} / {r.rms_dx_row_sum_max_abs:.3g} / {r.bn_dx_col_sum_max_abs:.1e}"),
     ])
     return Group(per_row, per_col, facts)
