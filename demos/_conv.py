@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlquiz.errors import DemoInputError
+from mlquiz.i18n import msg
 
 OPS = ("conv", "transposed", "maxpool", "avgpool")
 POOLS = ("maxpool", "avgpool")
@@ -134,13 +135,19 @@ def parse_padding(text: object) -> tuple[str, tuple[int, int]]:
             return word, (0, 0)
         match = _PAD_PAIR.match(word)
         if not match:
-            raise DemoInputError(f"padding {text!r} is not valid; use a number, HxW (e.g. 1x2), same or valid")
+            raise DemoInputError(msg("padding {value} is not valid; use a number, HxW (e.g. 1x2), same or valid",
+                                     value=repr(text)))
         pads = (int(match.group(1)), int(match.group(2) or match.group(1)))
         mode = "explicit"
     if min(pads) < 0:
-        raise DemoInputError(f"padding {pads[0]}x{pads[1]}: negative padding is not supported (PyTorch "
-                             "rejects it); use 0 or more")
+        raise DemoInputError(msg("padding {height}x{width}: negative padding is not supported (PyTorch "
+                                 "rejects it); use 0 or more", height=pads[0], width=pads[1]))
     return mode, pads
+
+
+def _axis_name(axis: int):
+    """'height' or 'width' in an error message, in the user's language (English kept for --json)."""
+    return msg("height") if axis == 0 else msg("width")
 
 
 def resolve_geometry(op: str, kernel: tuple[int, int], stride: tuple[int, int], padding: object,
@@ -153,27 +160,32 @@ def resolve_geometry(op: str, kernel: tuple[int, int], stride: tuple[int, int], 
     PyTorch rejects, and for options the layer type does not have.
     """
     if op not in OPS:
-        raise DemoInputError(f"unknown operation {op!r}; use one of {', '.join(OPS)}")
+        raise DemoInputError(msg("unknown operation {op}; use one of {ops}", op=repr(op), ops=", ".join(OPS)))
     name = TORCH_NAMES[op]
     for label, pair, low in (("kernel", kernel, 1), ("dilation", dilation, 1), ("stride", stride, 0),
                              ("output_padding", output_padding, 0)):
         if min(pair) < low:
-            raise DemoInputError(f"{label} {pair[0]}x{pair[1]} must be at least {low}")
+            raise DemoInputError(msg("{option} {height}x{width} must be at least {low}", option=label,
+                                     height=pair[0], width=pair[1], low=low))
     pooled = op in POOLS
     stride = tuple(st if st > 0 else (k if pooled else 1) for st, k in zip(stride, kernel))
     mode, pads = parse_padding(padding)
     if op != "transposed" and max(output_padding) > 0:
-        raise DemoInputError(f"output_padding applies only to transposed convolutions, not {name}; leave it at 0")
+        raise DemoInputError(msg("output_padding applies only to transposed convolutions, not {name}; leave it at 0",
+                                 name=name))
     if not pooled and ceil_mode:
-        raise DemoInputError(f"ceil_mode applies only to pooling, not {name}; drop it or use maxpool/avgpool")
+        raise DemoInputError(msg("ceil_mode applies only to pooling, not {name}; drop it or use maxpool/avgpool",
+                                 name=name))
     if op == "avgpool" and dilation != (1, 1):
-        raise DemoInputError("AvgPool2d has no dilation; use dilation 1 or maxpool")
+        raise DemoInputError(msg("AvgPool2d has no dilation; use dilation 1 or maxpool"))
     if mode != "explicit" and op != "conv":
-        raise DemoInputError(f"padding '{mode}' exists only for Conv2d; give {name} a number of pixels")
+        raise DemoInputError(msg("padding '{mode}' exists only for Conv2d; give {name} a number of pixels",
+                                 mode=mode, name=name))
     if mode == "same":
         if stride != (1, 1):
-            raise DemoInputError(f"padding 'same' is not supported for strided convolutions (stride "
-                                 f"{stride[0]}x{stride[1]}), as in PyTorch; use stride 1 or a number padding")
+            raise DemoInputError(msg("padding 'same' is not supported for strided convolutions (stride "
+                                     "{height}x{width}), as in PyTorch; use stride 1 or a number padding",
+                                     height=stride[0], width=stride[1]))
         top, bottom = same_padding(kernel[0], dilation[0])
         left, right = same_padding(kernel[1], dilation[1])
         padding4 = (top, bottom, left, right)
@@ -183,15 +195,15 @@ def resolve_geometry(op: str, kernel: tuple[int, int], stride: tuple[int, int], 
         # ATen's pool2d_shape_check: padding at most half the (undilated) kernel
         for axis, (p, k) in enumerate(zip(pads, kernel)):
             if p > k // 2:
-                raise DemoInputError(f"pooling padding {p} is more than half the kernel {k} "
-                                     f"({'height' if axis == 0 else 'width'}); PyTorch needs padding <= "
-                                     f"kernel // 2 = {k // 2}")
+                raise DemoInputError(msg("pooling padding {p} is more than half the kernel {k} ({axis}); PyTorch "
+                                         "needs padding <= kernel // 2 = {half}", p=p, k=k, axis=_axis_name(axis),
+                                         half=k // 2))
     if op == "transposed":
         for axis, (o, st, d) in enumerate(zip(output_padding, stride, dilation)):
             if o >= st and o >= d:
-                raise DemoInputError(f"output_padding {o} must be smaller than either stride ({st}) or "
-                                     f"dilation ({d}) ({'height' if axis == 0 else 'width'}), as in PyTorch; "
-                                     "lower it")
+                raise DemoInputError(msg("output_padding {o} must be smaller than either stride ({st}) or dilation "
+                                         "({d}) ({axis}), as in PyTorch; lower it", o=o, st=st, d=d,
+                                         axis=_axis_name(axis)))
     return Geometry(op, tuple(kernel), stride, padding4, tuple(dilation), tuple(output_padding),
                     bool(ceil_mode), mode)
 
@@ -205,32 +217,36 @@ def output_hw(geom: Geometry, input_hw: tuple[int, int]) -> tuple[int, int]:
         padded = (h + top + bottom, w + left + right)
         span = geom.span
         if padded[0] < span[0] or padded[1] < span[1]:
-            raise DemoInputError(f"padded input {padded[0]}x{padded[1]} is smaller than the dilated kernel "
-                                 f"{span[0]}x{span[1]}, so no window fits; use a larger input or padding, "
-                                 "or a smaller kernel or dilation")
+            raise DemoInputError(msg("padded input {height}x{width} is smaller than the dilated kernel "
+                                     "{kh}x{kw}, so no window fits; use a larger input or padding, "
+                                     "or a smaller kernel or dilation", height=padded[0], width=padded[1],
+                                     kh=span[0], kw=span[1]))
         return conv_out(h, kh, sh, top + bottom, dh), conv_out(w, kw, sw, left + right, dw)
     if geom.op == "transposed":
         out = (transposed_out(h, kh, sh, top, dh, geom.output_padding[0]),
                transposed_out(w, kw, sw, left, dw, geom.output_padding[1]))
         if min(out) < 1:
-            raise DemoInputError(f"transposed convolution output {out[0]}x{out[1]} is too small (PyTorch needs "
-                                 "at least 1x1); lower the padding or raise the stride or kernel")
+            raise DemoInputError(msg("transposed convolution output {height}x{width} is too small (PyTorch needs "
+                                     "at least 1x1); lower the padding or raise the stride or kernel",
+                                     height=out[0], width=out[1]))
         return out
     out = (pool_out(h, kh, sh, top, dh, geom.ceil_mode), pool_out(w, kw, sw, left, dw, geom.ceil_mode))
     if min(out) < 1:
-        raise DemoInputError(f"pooling output {out[0]}x{out[1]} is too small (PyTorch needs at least 1x1); "
-                             "use a larger input or padding, or a smaller kernel")
+        raise DemoInputError(msg("pooling output {height}x{width} is too small (PyTorch needs at least 1x1); "
+                                 "use a larger input or padding, or a smaller kernel", height=out[0], width=out[1]))
     return out
 
 
 def check_channels(op: str, in_channels: int, out_channels: int, groups: int) -> None:
     """PyTorch's channel checks for Conv2d and ConvTranspose2d."""
     if groups < 1:
-        raise DemoInputError(f"groups {groups} must be a positive integer")
+        raise DemoInputError(msg("groups {groups} must be a positive integer", groups=groups))
     if in_channels % groups:
-        raise DemoInputError(f"in_channels {in_channels} must be divisible by groups {groups}; pick a divisor")
+        raise DemoInputError(msg("in_channels {channels} must be divisible by groups {groups}; pick a divisor",
+                                 channels=in_channels, groups=groups))
     if out_channels % groups:
-        raise DemoInputError(f"out_channels {out_channels} must be divisible by groups {groups}; pick a divisor")
+        raise DemoInputError(msg("out_channels {channels} must be divisible by groups {groups}; pick a divisor",
+                                 channels=out_channels, groups=groups))
 
 
 def weight_shape(op: str, in_channels: int, out_channels: int, groups: int,

@@ -218,29 +218,48 @@ def run_op(geom: _conv.Geometry, x: np.ndarray, out_channels: int, groups: int) 
     return _conv.avg_pool2d(x, geom.kernel, geom.stride, geom.pad_hw, geom.ceil_mode)
 
 
+def _check_plan(op, input_hw, kernel, output, in_channels, out_channels, macs, pool_ops) -> str:
+    """How the NumPy check runs: "full" (the real channels), "one" (one channel) or "none" (too large)."""
+    (h, w), (kh, kw) = input_hw, kernel
+    spatial_out = output[0] * output[1]
+    # the transposed op scatters every input pixel over kh*kw outputs; its buffer is about the output
+    spatial_work = (h * w if op == "transposed" else spatial_out) * kh * kw
+    full_work = max(macs, pool_ops, spatial_work * in_channels)
+    full_elements = max(in_channels * h * w, out_channels * spatial_out)
+    if full_work <= WORK_CAP and full_elements <= ELEMENT_CAP:
+        return "full"
+    if spatial_work <= WORK_CAP and max(h * w, spatial_out) <= ELEMENT_CAP:
+        return "one"
+    return "none"
+
+
+def _numpy_note(plan, op, in_channels, out_channels, _=lambda message: message) -> str:
+    """The check's note: English in the result (``_`` leaves it as it is), translated on screen."""
+    if plan == "full":
+        if op in _conv.POOLS:
+            return _("ran with batch 1 and all {channels} channels").format(channels=in_channels)
+        return _("ran with batch 1 and all {c_in} -> {c_out} channels").format(c_in=in_channels, c_out=out_channels)
+    if plan == "one":
+        return _("ran with batch 1 and one channel (the full channel count exceeds the work cap)")
+    return _("not run: even one channel would exceed {work_cap:,} multiply-adds or {element_cap:,} elements "
+             "per array").format(work_cap=WORK_CAP, element_cap=ELEMENT_CAP)
+
+
 def _numpy_check(geom, input_hw, in_channels, out_channels, groups, output, macs, pool_ops) -> dict:
     """Run the operation with the real channels if cheap, else with one channel, else not at all.
 
     The spatial output size does not depend on the channel counts, so one channel still checks it.
     """
-    (h, w), (kh, kw) = input_hw, geom.kernel
-    spatial_out = output[0] * output[1]
-    # the transposed op scatters every input pixel over kh*kw outputs; its buffer is about the output
-    spatial_work = (h * w if geom.op == "transposed" else spatial_out) * kh * kw
-    full_work = max(macs, pool_ops, spatial_work * in_channels)
-    full_elements = max(in_channels * h * w, out_channels * spatial_out)
-    if full_work <= WORK_CAP and full_elements <= ELEMENT_CAP:
+    plan = _check_plan(geom.op, input_hw, geom.kernel, output, in_channels, out_channels, macs, pool_ops)
+    note = _numpy_note(plan, geom.op, in_channels, out_channels)
+    if plan == "full":
         c_in, c_out, g = in_channels, out_channels, groups
-        note = (f"ran with batch 1 and all {in_channels} channels" if geom.op in _conv.POOLS
-                else f"ran with batch 1 and all {in_channels} -> {out_channels} channels")
-    elif spatial_work <= WORK_CAP and max(h * w, spatial_out) <= ELEMENT_CAP:
+    elif plan == "one":
         c_in, c_out, g = 1, 1, 1
-        note = "ran with batch 1 and one channel (the full channel count exceeds the work cap)"
     else:
         return dict(numpy_checked=False, numpy_shape=None, numpy_output=None, numpy_matches=None,
-                    numpy_note=(f"not run: even one channel would exceed {WORK_CAP:,} multiply-adds or "
-                                f"{ELEMENT_CAP:,} elements per array"),
-                    unused_input=None)
+                    numpy_note=note, unused_input=None)
+    (h, w) = input_hw
     y = run_op(geom, np.zeros((1, c_in, h, w)), c_out, g)
     unused = None
     if geom.op != "transposed":
@@ -276,7 +295,7 @@ def _torch_layer(geom: _conv.Geometry, in_channels: int, out_channels: int, grou
     return f"nn.{name}({in_channels}, {out_channels}, {', '.join(args)})"
 
 
-def _axis_formula(r: ConvOutputSize, axis: int) -> str:
+def _axis_formula(r: ConvOutputSize, axis: int, _=lambda message: message) -> str:
     n, k, s, d = r.input[axis], r.kernel[axis], r.stride[axis], r.dilation[axis]
     pad = r.padding[2 * axis] + r.padding[2 * axis + 1]
     if r.op == "transposed":
@@ -284,7 +303,7 @@ def _axis_formula(r: ConvOutputSize, axis: int) -> str:
         return f"({n}-1)*{s} - 2*{p} + {d}*({k}-1) + {o} + 1 = {r.output[axis]}"
     rounding = "ceil" if r.ceil_mode else "floor"
     text = f"{rounding}(({n} + {pad} - {d}*({k}-1) - 1)/{s}) + 1 = {rounding}({r.output_exact[axis]:g})"
-    return text + (" - 1 (last window dropped)" if r.ceil_dropped_last[axis] else "") + f" = {r.output[axis]}"
+    return text + (_(" - 1 (last window dropped)") if r.ceil_dropped_last[axis] else "") + f" = {r.output[axis]}"
 
 
 def render(result: ConvOutputSize):
@@ -292,37 +311,46 @@ def render(result: ConvOutputSize):
     from rich.table import Table
 
     from mlquiz.charts import key_values
+    from mlquiz.i18n import _
 
     r = result
     shape = Table(title=r.torch_layer, show_header=False)
     shape.add_column(style="cyan")
     shape.add_column()
+    mode = {"explicit": _("explicit")}.get(r.padding_mode, r.padding_mode)  # same and valid are PyTorch's words
     for name, value in [
-        ("input", f"{r.in_channels} x {r.input[0]} x {r.input[1]}"),
-        ("height", _axis_formula(r, 0)),
-        ("width", _axis_formula(r, 1)),
-        ("output", f"{r.output_shape[0]} x {r.output[0]} x {r.output[1]}"),
-        ("padding t,b,l,r", ", ".join(map(str, r.padding)) + f"  ({r.padding_mode})"),
-        ("effective kernel", f"{r.effective_kernel[0]} x {r.effective_kernel[1]}  (d*(k-1)+1)"),
-        ("TF 'SAME' gives", f"{r.tf_same_output[0]} x {r.tf_same_output[1]}  (another framework's rule)"),
+        (_("input"), f"{r.in_channels} x {r.input[0]} x {r.input[1]}"),
+        (_("height"), _axis_formula(r, 0, _)),
+        (_("width"), _axis_formula(r, 1, _)),
+        (_("output"), f"{r.output_shape[0]} x {r.output[0]} x {r.output[1]}"),
+        (_("padding t,b,l,r"), _("{padding}  ({mode})").format(padding=", ".join(map(str, r.padding)), mode=mode)),
+        (_("effective kernel"), f"{r.effective_kernel[0]} x {r.effective_kernel[1]}  (d*(k-1)+1)"),
+        (_("TF 'SAME' gives"), _("{height} x {width}  (another framework's rule)").format(
+            height=r.tf_same_output[0], width=r.tf_same_output[1])),
     ]:
         shape.add_row(name, value)
+    plan = _check_plan(r.op, r.input, r.kernel, r.output, r.in_channels, r.out_channels, r.macs, r.pool_ops)
+    note = (_numpy_note(plan, r.op, r.in_channels, r.out_channels, _)
+            if _numpy_note(plan, r.op, r.in_channels, r.out_channels) == r.numpy_note else r.numpy_note)
     if r.numpy_checked:
-        verdict = "matches the formula" if r.numpy_matches else "DIFFERS from the formula"
-        numpy_rows = [("NumPy produced", f"{tuple(r.numpy_shape)}: {verdict}"), ("how", r.numpy_note)]
+        verdict = _("matches the formula") if r.numpy_matches else _("DIFFERS from the formula")
+        numpy_rows = [(_("NumPy produced"), _("{shape}: {verdict}").format(shape=tuple(r.numpy_shape), verdict=verdict)),
+                      (_("how"), note)]
         if r.unused_input is not None:
-            numpy_rows.append(("input rows, cols never read", f"{r.unused_input[0]}, {r.unused_input[1]}"))
+            numpy_rows.append((_("input rows, cols never read"), f"{r.unused_input[0]}, {r.unused_input[1]}"))
     else:
-        numpy_rows = [("NumPy check", r.numpy_note)]
+        numpy_rows = [(_("NumPy check"), note)]
     if r.op in _conv.POOLS:
-        cost_rows = [("parameters", "0 (pooling has none)"),
+        cost_rows = [(_("parameters"), _("0 (pooling has none)")),
                      ("MACs", "0"),
-                     ("comparisons" if r.op == "maxpool" else "additions", f"{r.pool_ops:,}")]
+                     (_("comparisons") if r.op == "maxpool" else _("additions"), f"{r.pool_ops:,}")]
     else:
         cost_rows = [
-            ("kernels", f"{r.kernels}, each {' x '.join(map(str, r.filter_shape))}"),
-            ("weight shape", " x ".join(map(str, r.weight_shape))),
-            ("parameters", f"{r.weights:,} weights + {r.biases:,} biases = {r.params:,}"),
-            ("MACs per sample", f"{r.macs:,}"),
+            (_("kernels"), _("{kernels}, each {shape}").format(kernels=r.kernels,
+                                                               shape=" x ".join(map(str, r.filter_shape)))),
+            (_("weight shape"), " x ".join(map(str, r.weight_shape))),
+            (_("parameters"), _("{weights:,} weights + {biases:,} biases = {params:,}").format(
+                weights=r.weights, biases=r.biases, params=r.params)),
+            (_("MACs per sample"), f"{r.macs:,}"),
         ]
-    return Group(shape, key_values("checked by running it", numpy_rows), key_values("cost", cost_rows))
+    return Group(shape, key_values(_("checked by running it"), numpy_rows), key_values(_("cost"), cost_rows))
