@@ -61,9 +61,6 @@ def test_demo_figures_are_complete(name):
 
 # ----- the same screens in Chinese (mlquiz --lang zh demo NAME)
 ZH_WIDTHS = (60, 100)
-ZH_PENDING = {  # demos whose labels are not translated yet: their screens are checked for width only
-
-}
 
 
 def has_chinese(text: str) -> bool:
@@ -87,7 +84,7 @@ def test_demo_screen_in_chinese_fits_and_keeps_its_labels(name, width, chinese):
     screen, shown = rendered(name, width)
     flat = " ".join(shown.split())
     assert max(cell_len(line) for line in shown.splitlines()) <= width
-    assert has_chinese(shown) or name in ZH_PENDING, f"{name}: no Chinese label under --lang zh"
+    assert has_chinese(shown), f"{name}: no Chinese label under --lang zh"
     for part in parts(screen):
         for label in must_show(part):
             assert " ".join(label.split()) in flat, f"{name} at {width} columns lost {label!r}"
@@ -98,7 +95,7 @@ def test_demo_figures_in_chinese_are_complete(name, chinese):
     spec = registry.get_demo(name)
     figure = registry.figure(spec, registry.compute(spec, spec.defaults()))
     assert isinstance(figure, charts.Figure) and figure.title and figure.y_label
-    assert has_chinese(figure.title) or name in ZH_PENDING, f"{name}: the chart's title is not translated"
+    assert has_chinese(figure.title), f"{name}: the chart's title is not translated"
 
 
 @pytest.mark.parametrize("args, env", [
