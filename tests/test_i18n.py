@@ -640,59 +640,51 @@ def test_show_gives_a_variants_values_and_its_tolerance_in_chinese():
     assert "（误差在 1% 以内）" in numeric.output, numeric.output
 
 
-def test_answer_and_option_problems_in_chinese_with_suggestions_and_english_in_json(tmp_path):
+def verify_in_both_forms(tmp_path, questions: str) -> tuple[str, list[str]]:
+    """verify a broken bank under --lang zh: its screen (one line per problem, wraps joined) and its --json messages."""
     bank = tmp_path / "broken.yaml"
-    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad answers and options\n"
-                    "questions:\n- id: q1\n  topic: opt\n  difficulty: easy\n  type: choice\n  prompt: p\n"
-                    "  explanation: x\n  options: [Adam, SGD]\n  answer: Adma\n"
-                    "- id: q2\n  topic: opt\n  difficulty: easy\n  type: text\n  prompt: {en: p, zh: 问}\n"
-                    "  explanation: x\n  answer: adam\n", encoding="utf-8")
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: broken on purpose\n"
+                    "questions:\n" + questions, encoding="utf-8")
     chinese = invoke("verify", "--lang", "zh", bank)
     assert chinese.exit_code == 1, chinese.output
-    flat = " ".join(chinese.output.split())
-    assert "answer 'Adma' 不在选项之中；你是不是想写 'Adam'？" in flat, chinese.output
-    assert "prompt 有 zh 文本" in flat and "{en: ..., zh: ...}" in flat, chinese.output
     data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
     messages = [p["message"] for p in data["problems"]]
+    assert not any(ord(c) > 127 for m in messages for c in m), messages
+    return " ".join(chinese.output.split()), messages
+
+
+def test_answer_and_option_problems_in_chinese_with_suggestions_and_english_in_json(tmp_path):
+    flat, messages = verify_in_both_forms(
+        tmp_path, "- id: q1\n  topic: opt\n  difficulty: easy\n  type: choice\n  prompt: p\n"
+        "  explanation: x\n  options: [Adam, SGD]\n  answer: Adma\n"
+        "- id: q2\n  topic: opt\n  difficulty: easy\n  type: text\n  prompt: {en: p, zh: 问}\n"
+        "  explanation: x\n  answer: adam\n")
+    assert "answer 'Adma' 不在选项之中；你是不是想写 'Adam'？" in flat, flat
+    assert "prompt 有 zh 文本" in flat and "{en: ..., zh: ...}" in flat, flat
     assert "answer 'Adma' is not among the options; did you mean 'Adam'?; copy the correct option's English text " \
            "exactly" in messages, messages
     assert any("write answer: {en: ..., zh: ...} or add a zh form under accept" in m for m in messages), messages
-    assert not any(ord(c) > 127 for m in messages for c in m), messages
 
 
 def test_tolerance_and_allow_problems_in_chinese_keep_literal_braces_and_english_in_json(tmp_path):
-    bank = tmp_path / "broken.yaml"
-    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad tolerance and allow\n"
-                    "questions:\n- id: q1\n  topic: opt\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
-                    "  explanation: x\n  answer: 1\n  tolerance: {relative: 0.1}\n"
-                    "  allow: {long-kee: typo}\n", encoding="utf-8")
-    chinese = invoke("verify", "--lang", "zh", bank)
-    assert chinese.exit_code == 1, chinese.output
-    flat = " ".join(chinese.output.split())
-    assert "例如 {rel: 0.01} 或 {abs: 0.5}" in flat, chinese.output
-    assert "未知的质量检查 'long-kee'；你是不是想写 'long-key'？" in flat, chinese.output
-    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
-    messages = [p["message"] for p in data["problems"]]
+    flat, messages = verify_in_both_forms(
+        tmp_path, "- id: q1\n  topic: opt\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
+        "  explanation: x\n  answer: 1\n  tolerance: {relative: 0.1}\n"
+        "  allow: {long-kee: typo}\n")
+    assert "例如 {rel: 0.01} 或 {abs: 0.5}" in flat, flat
+    assert "未知的质量检查 'long-kee'；你是不是想写 'long-key'？" in flat, flat
     assert "tolerance is a mapping with 'rel' and/or 'abs', e.g. {rel: 0.01} or {abs: 0.5}" in messages, messages
     assert any(m.startswith("quality check 'long-kee' is unknown; did you mean 'long-key'?; checks: ")
                for m in messages), messages
-    assert not any(ord(c) > 127 for m in messages for c in m), messages
 
 
 def test_demo_reference_and_unknown_key_problems_in_chinese_and_english_in_json(tmp_path):
-    bank = tmp_path / "broken.yaml"
-    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad demo reference\n"
-                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
-                    "  explanation: x\n  anwser: 1\n  answer_from: {demo: gradient-chain, params: {factr: 0.9}, "
-                    "key: product}\n", encoding="utf-8")
-    chinese = invoke("verify", "--lang", "zh", bank)
-    assert chinese.exit_code == 1, chinese.output
-    flat = " ".join(chinese.output.split())
-    assert "中有未知的键 'anwser'；你是不是想写 'answer'？" in flat, chinese.output
-    assert "demo 'gradient-chain' 没有参数 'factr'；你是不是想写 'factor'？" in flat, chinese.output
-    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
-    messages = [p["message"] for p in data["problems"]]
+    flat, messages = verify_in_both_forms(
+        tmp_path, "- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
+        "  explanation: x\n  anwser: 1\n  answer_from: {demo: gradient-chain, params: {factr: 0.9}, "
+        "key: product}\n")
+    assert "中有未知的键 'anwser'；你是不是想写 'answer'？" in flat, flat
+    assert "demo 'gradient-chain' 没有参数 'factr'；你是不是想写 'factor'？" in flat, flat
     assert any(m.startswith("unknown key 'anwser' in ") and "; did you mean 'answer'?; allowed: " in m
                for m in messages), messages
     assert any(m.startswith("demo 'gradient-chain' has no parameter 'factr'; did you mean 'factor'?") for m in messages)
-    assert not any(ord(c) > 127 for m in messages for c in m), messages
