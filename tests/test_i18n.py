@@ -696,3 +696,27 @@ def test_demo_reference_and_unknown_key_problems_in_chinese_and_english_in_json(
                for m in messages), messages
     assert any(m.startswith("demo 'gradient-chain' has no parameter 'factr'; did you mean 'factor'?") for m in messages)
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_template_and_placeholder_problems_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad templates\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: truefalse\n"
+                    "  prompt: {en: 'depth {layers}', zh: '深度 {layerz}'}\n  vary: {layers: [1, 2]}\n"
+                    "  answer: true\n  explanation: 'x {x.y}'\n  hint: 'a { b'\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "prompt：zh 文本少了 {layers}，多了 {layerz}" in flat, chinese.output
+    assert "prompt：占位符 {layerz} 没有值；你是不是想写 'layers'？" in flat, chinese.output
+    assert "explanation：占位符 {x.y} 不是简单的名字" in flat, chinese.output
+    assert "hint：第 3 个字符是单独的 '{'" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert "prompt: the zh text drops {layers}; adds {layerz} (the en text has {layers}); every language uses " \
+           "the same placeholders" in messages, messages
+    assert "prompt: placeholder {layerz} has no value; did you mean 'layers'?; define it under vary or values, " \
+           "or write {{layerz}} for literal braces" in messages, messages
+    assert any(m.startswith("explanation: placeholder {x.y} is not a plain name; use {name} ") for m in messages)
+    assert "hint: lone '{' at character 3; write {{ for a literal brace" in messages, messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

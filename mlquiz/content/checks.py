@@ -641,7 +641,7 @@ class BankChecker:
         try:
             names = placeholders(key)
         except TemplateError as exc:
-            self.report(path, f"key: {exc}")
+            self.report(path, msg("{field}: {problem}", field="key", problem=exc))
             return False
         if names and "{" in key.split(".")[0]:
             self.report(path, msg("the first part of a key names a demo output; only later parts may be "
@@ -673,14 +673,16 @@ class BankChecker:
                 try:
                     names = placeholders(text)
                 except TemplateError as exc:
-                    self.report(sub_path, f"{field_name}: {exc}")
+                    self.report(sub_path, msg("{field}: {problem}", field=field_name, problem=exc))
                     continue
                 for name in names:
                     if name not in allowed:
-                        extra = " ({answer} may appear only in explanation and hint)" if name == "answer" else ""
-                        self.report(sub_path, f"{field_name}: placeholder {{{name}}} has no value"
-                                              f"{english(self.suggest(name, allowed))}; define it under vary or values, or "
-                                              f"write {{{{{name}}}}} for literal braces{extra}")
+                        extra = msg(" ({{answer}} may appear only in explanation and hint)") if name == "answer" else ""
+                        self.report(sub_path, msg("{field}: placeholder {placeholder} has no value{suggestion}; define "
+                                                  "it under vary or values, or write {literal} for literal "
+                                                  "braces{extra}", field=field_name, placeholder=f"{{{name}}}",
+                                                  suggestion=self.suggest(name, allowed), literal=f"{{{{{name}}}}}",
+                                                  extra=extra))
         if variables and not step and not any(
             name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
         ):
@@ -701,13 +703,18 @@ class BankChecker:
                 continue
             names = set(_safe_placeholders(text))
             if names != english_names:
-                dropped, added = sorted(english_names - names), sorted(names - english_names)
-                what = "; ".join(filter(None, (
-                    "drops " + ", ".join(f"{{{n}}}" for n in dropped) if dropped else "",
-                    "adds " + ", ".join(f"{{{n}}}" for n in added) if added else "")))
-                self.report(path + (lang,), f"{field_name}: the {lang} text {what} (the en text has "
-                                            f"{', '.join(f'{{{n}}}' for n in sorted(english_names)) or 'none'}); "
-                                            "every language uses the same placeholders")
+                dropped = ", ".join(f"{{{n}}}" for n in sorted(english_names - names))
+                added = ", ".join(f"{{{n}}}" for n in sorted(names - english_names))
+                if dropped and added:
+                    change = msg("drops {dropped}; adds {added}", dropped=dropped, added=added)
+                elif dropped:
+                    change = msg("drops {dropped}", dropped=dropped)
+                else:
+                    change = msg("adds {added}", added=added)
+                self.report(path + (lang,), msg("{field}: the {lang} text {change} (the en text has {names}); every "
+                                                "language uses the same placeholders", field=field_name, lang=lang,
+                                                change=change, names=", ".join(f"{{{n}}}" for n in
+                                                                               sorted(english_names)) or msg("none")))
 
     # ----- primitives
     def unknown_keys(self, data: dict, path: tuple, allowed: set[str], what: str) -> None:
