@@ -720,3 +720,26 @@ def test_template_and_placeholder_problems_in_chinese_and_english_in_json(tmp_pa
     assert any(m.startswith("explanation: placeholder {x.y} is not a plain name; use {name} ") for m in messages)
     assert "hint: lone '{' at character 3; write {{ for a literal brace" in messages, messages
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_id_tag_and_text_problems_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: Bad_Bank\ntitle: ''\ndescription: bad texts\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  tags: [Bad]\n  difficulty: easy\n  type: truefalse\n"
+                    "  prompt: {zh: 无英文}\n  answer: true\n  explanation: [1]\n  hint: ''\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    for phrase in ("id 'Bad_Bank' 必须是用 '-' 连接的小写单词", "title 必须是非空文本",
+                   "tags 是由 '-' 连接的小写单词组成的列表", "多语言文本需要一个 'en' 条目：{en: ..., zh: ...}",
+                   "应为文本，实际是 list", "文本不能为空"):
+        assert phrase in flat, (phrase, chinese.output)
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    for message in ("id 'Bad_Bank' must be lowercase words joined by '-' (like lstm-forget-gate), at most 64 "
+                    "characters", "title must be non-empty text",
+                    "tags is a list of lowercase words joined by '-', e.g. [misconception]",
+                    "localized text needs an 'en' entry: {en: ..., zh: ...}", "expected text, got list",
+                    "text must not be empty"):
+        assert message in messages, (message, messages)
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

@@ -735,15 +735,17 @@ class BankChecker:
         if key not in data:
             return None  # reported as missing by the caller's required list
         if not isinstance(value, str) or not ID_PATTERN.match(value) or len(value) > MAX_ID_LENGTH:
-            self.report(path + (key,), f"{what} {value!r} must be lowercase words joined by '-' "
-                                       f"(like lstm-forget-gate), at most {MAX_ID_LENGTH} characters")
+            self.report(path + (key,), msg("{what} {value} must be lowercase words joined by '-' "
+                                           "(like lstm-forget-gate), at most {most} characters", what=what,
+                                           value=repr(value), most=MAX_ID_LENGTH))
             return None
         return value
 
     def tag_list(self, data: dict, path: tuple) -> tuple[str, ...]:
         raw = data.get("tags", [])
         if not isinstance(raw, list) or not all(isinstance(t, str) and ID_PATTERN.match(t) for t in raw):
-            self.report(path + ("tags",), "tags is a list of lowercase words joined by '-', e.g. [misconception]")
+            self.report(path + ("tags",), msg("tags is a list of lowercase words joined by '-', e.g. "
+                                              "[misconception]"))
             return ()
         return tuple(raw)
 
@@ -753,7 +755,7 @@ class BankChecker:
             return None
         value = data[key]
         if not isinstance(value, str) or not value.strip():
-            self.report(path + (key,), f"{key} must be non-empty text")
+            self.report(path + (key,), msg("{key} must be non-empty text", key=key))
             return None
         return value.strip() if self.printable(value, path + (key,)) else None
 
@@ -762,14 +764,15 @@ class BankChecker:
         from mlquiz.safetext import describe, find_control
 
         if len(text) > MAX_TEXT:
-            self.report(path, f"text is {len(text):,} characters; at most {MAX_TEXT:,} (a question is read on a "
-                              "screen): shorten it")
+            self.report(path, msg("text is {count} characters; at most {most} (a question is read on a screen): "
+                                  "shorten it", count=f"{len(text):,}", most=f"{MAX_TEXT:,}"))
             return False
         found = find_control(text)
         if found is not None:
             index, char = found
-            self.report(path, f"text holds the control character {describe(char)} at character {index + 1}; "
-                              "remove it (control and escape characters could take over the terminal)")
+            self.report(path, msg("text holds the control character {char} at character {position}; remove it "
+                                  "(control and escape characters could take over the terminal)",
+                                  char=describe(char), position=index + 1))
             return False
         return True
 
@@ -786,23 +789,24 @@ class BankChecker:
             value = str(value)  # an option like 0.25 reads naturally unquoted
         if isinstance(value, str):
             if not value.strip():
-                self.report(path, "text must not be empty")
+                self.report(path, msg("text must not be empty"))
                 return None
             return {"en": value.strip()} if self.printable(value, path) else None
         if isinstance(value, dict):
             if "en" not in value:
-                self.report(path, "localized text needs an 'en' entry: {en: ..., zh: ...}")
+                self.report(path, msg("localized text needs an 'en' entry: {{en: ..., zh: ...}}"))
                 return None
             result = {}
             for lang, text in value.items():
                 if not isinstance(lang, str) or not LANG_PATTERN.match(lang):
-                    self.report(path + (lang,), f"{lang!r} is not a language code like en, zh or pt-BR")
+                    self.report(path + (lang,), msg("{lang} is not a language code like en, zh or pt-BR",
+                                                    lang=repr(lang)))
                 elif not isinstance(text, str) or not text.strip():
-                    self.report(path + (lang,), f"the {lang} text must be non-empty text")
+                    self.report(path + (lang,), msg("the {lang} text must be non-empty text", lang=lang))
                 elif self.printable(text, path + (lang,)):
                     result[lang] = text.strip()
             return result if "en" in result else None
-        self.report(path, f"expected text, got {type(value).__name__}")
+        self.report(path, msg("expected text, got {kind}", kind=type(value).__name__))
         return None
 
     def suggest(self, word, choices) -> str:
