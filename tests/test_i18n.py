@@ -743,3 +743,26 @@ def test_id_tag_and_text_problems_in_chinese_and_english_in_json(tmp_path):
                     "text must not be empty"):
         assert message in messages, (message, messages)
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_demo_input_in_a_variant_none_and_where_a_key_is_unknown_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad demo input\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numeric\n"
+                    "  prompt: 'layers {layers}'\n  vary: {layers: [0, 2]}\n"
+                    "  answer_from: {demo: gradient-chain, params: {layers: '{layers}'}, key: product}\n"
+                    "  explanation: x\n  code: {demo: gradient-chain, snippet: nope}\n  extra: 1\n",
+                    encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "--layers 0 超出范围" in flat and "（变体 {'layers': 0}）" in flat, chinese.output
+    assert "它的代码片段：无" in flat, chinese.output
+    assert "numeric 题 中有未知的键 'extra'" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert any(m.startswith("--layers 0 is out of range; ") and m.endswith(" (variant {'layers': 0})")
+               for m in messages), messages
+    assert "demo 'gradient-chain' has no snippet 'nope'; its snippets: none" in messages, messages
+    assert any(m.startswith("unknown key 'extra' in a numeric question; allowed: ") for m in messages), messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

@@ -23,7 +23,7 @@ from mlquiz.content.model import (
 from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
-from mlquiz.i18n import english, msg
+from mlquiz.i18n import msg, said
 
 MAX_PROBLEMS = 200  # per file; the rest are counted
 
@@ -68,7 +68,7 @@ class BankChecker:
             self.report((), msg("a bank is a mapping with format_version, id, title, description and questions; "
                                 "see docs/bank-format.md"))
             return None
-        self.unknown_keys(data, (), BANK_KEYS, "bank")
+        self.unknown_keys(data, (), BANK_KEYS, msg("bank"))
         for key in BANK_REQUIRED:
             if key not in data:
                 self.missing((), key)
@@ -172,7 +172,7 @@ class BankChecker:
                                               kinds=", ".join(QUESTION_TYPES)))
             qtype = None
         allowed = COMMON_KEYS | (TYPE_KEYS[qtype] if qtype else set().union(*TYPE_KEYS.values()))
-        self.unknown_keys(item, path, allowed, f"a {qtype} question" if qtype else "a question")
+        self.unknown_keys(item, path, allowed, msg("a {kind} question", kind=qtype) if qtype else msg("a question"))
         for key in COMMON_REQUIRED:
             if key not in item:
                 self.missing(path, key)
@@ -247,7 +247,7 @@ class BankChecker:
                                 suggestion=self.suggest(stype, STEP_TYPES) if isinstance(stype, str) else ""))
                 continue
             self.unknown_keys(step, spath, STEP_KEYS & ({"prompt", "type", "explanation", "hint"} | TYPE_KEYS[stype]),
-                              f"a {stype} step")
+                              msg("a {kind} step", kind=stype))
             for key in ("prompt", "explanation"):
                 if key not in step:
                     self.missing(spath, key)
@@ -274,10 +274,10 @@ class BankChecker:
         try:
             spec = registry.get_demo(raw["demo"])
         except MlquizError as exc:
-            self.report(path + ("demo",), str(exc))
+            self.report(path + ("demo",), said(exc))
             return None
         if raw["snippet"] not in spec.snippets:
-            known = ", ".join(spec.snippets) or "none"
+            known = ", ".join(spec.snippets) or msg("none")
             self.report(path + ("snippet",), msg("demo {demo} has no snippet {snippet}{suggestion}; its snippets: "
                                                  "{known}", demo=repr(spec.name), snippet=repr(raw["snippet"]),
                                                  suggestion=self.suggest(raw["snippet"], list(spec.snippets)),
@@ -577,7 +577,7 @@ class BankChecker:
         if not isinstance(raw, dict):
             self.report(path, msg("expected a mapping like {example}", example=example))
             return None
-        self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else "a demo reference")
+        self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else msg("a demo reference"))
         name = raw.get(name_key)
         if not isinstance(name, str):
             self.report(path, msg("missing the demo's name: {example}", example=example))
@@ -585,7 +585,7 @@ class BankChecker:
         try:
             spec = registry.get_demo(name)
         except MlquizError as exc:
-            self.report(path + (name_key,), str(exc))
+            self.report(path + (name_key,), said(exc))
             return None
         params = raw.get("params", {})
         if not isinstance(params, dict):
@@ -620,7 +620,7 @@ class BankChecker:
                 self.report(ppath, msg("demo {demo} has no parameter {param}{suggestion}; its parameters: "
                                        "{params}", demo=repr(name), param=repr(pname),
                                        suggestion=self.suggest(pname, [p.name for p in spec.params]),
-                                       params=", ".join(p.name for p in spec.params) or "none"))
+                                       params=", ".join(p.name for p in spec.params) or msg("none")))
                 continue
             ref = placeholder_ref(value)
             if ref is not None and ref not in variables:
@@ -632,7 +632,8 @@ class BankChecker:
                 try:
                     param.coerce(given["en"] if isinstance(given, dict) else given)  # demos get English
                 except DemoInputError as exc:
-                    self.report(ppath, f"{exc}" + (f" (variant {variant})" if ref is not None else ""))
+                    self.report(ppath, msg("{problem} (variant {variant})", problem=exc, variant=str(variant))
+                                if ref is not None else said(exc))
                     break
         return DemoRef(name, dict(params), key, digits)
 
@@ -744,8 +745,8 @@ class BankChecker:
     def tag_list(self, data: dict, path: tuple) -> tuple[str, ...]:
         raw = data.get("tags", [])
         if not isinstance(raw, list) or not all(isinstance(t, str) and ID_PATTERN.match(t) for t in raw):
-            self.report(path + ("tags",), msg("tags is a list of lowercase words joined by '-', e.g. "
-                                              "[misconception]"))
+            self.report(path + ("tags",), msg("tags is a list of lowercase words joined by '-', e.g. {example}",
+                                              example="[misconception]"))
             return ()
         return tuple(raw)
 
