@@ -688,3 +688,73 @@ def test_demo_reference_and_unknown_key_problems_in_chinese_and_english_in_json(
     assert any(m.startswith("unknown key 'anwser' in ") and "; did you mean 'answer'?; allowed: " in m
                for m in messages), messages
     assert any(m.startswith("demo 'gradient-chain' has no parameter 'factr'; did you mean 'factor'?") for m in messages)
+
+
+def test_template_and_placeholder_problems_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad templates\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: truefalse\n"
+                    "  prompt: {en: 'depth {layers}', zh: '深度 {layerz}'}\n  vary: {layers: [1, 2]}\n"
+                    "  answer: true\n  explanation: 'x {x.y}'\n  hint: 'a { b'\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "prompt：zh 文本少了 {layers}，多了 {layerz}" in flat, chinese.output
+    assert "prompt：占位符 {layerz} 没有值；你是不是想写 'layers'？" in flat, chinese.output
+    assert "explanation：占位符 {x.y} 不是简单的名字" in flat, chinese.output
+    assert "hint：第 3 个字符是单独的 '{'" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert "prompt: the zh text drops {layers}; adds {layerz} (the en text has {layers}); every language uses " \
+           "the same placeholders" in messages, messages
+    assert "prompt: placeholder {layerz} has no value; did you mean 'layers'?; define it under vary or values, " \
+           "or write {{layerz}} for literal braces" in messages, messages
+    assert any(m.startswith("explanation: placeholder {x.y} is not a plain name; use {name} ") for m in messages)
+    assert "hint: lone '{' at character 3; write {{ for a literal brace" in messages, messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_id_tag_and_text_problems_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: Bad_Bank\ntitle: ''\ndescription: bad texts\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  tags: [Bad]\n  difficulty: easy\n  type: truefalse\n"
+                    "  prompt: {zh: 无英文}\n  answer: true\n  explanation: [1]\n  hint: ''\n", encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    for phrase in ("id 'Bad_Bank' 必须是用 '-' 连接的小写单词", "title 必须是非空文本",
+                   "tags 是由 '-' 连接的小写单词组成的列表", "多语言文本需要一个 'en' 条目：{en: ..., zh: ...}",
+                   "应为文本，实际是 list", "文本不能为空"):
+        assert phrase in flat, (phrase, chinese.output)
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    for message in ("id 'Bad_Bank' must be lowercase words joined by '-' (like lstm-forget-gate), at most 64 "
+                    "characters", "title must be non-empty text",
+                    "tags is a list of lowercase words joined by '-', e.g. [misconception]",
+                    "localized text needs an 'en' entry: {en: ..., zh: ...}", "expected text, got list",
+                    "text must not be empty"):
+        assert message in messages, (message, messages)
+    assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_demo_input_in_a_variant_none_and_where_a_key_is_unknown_in_chinese_and_english_in_json(tmp_path):
+    bank = tmp_path / "broken.yaml"
+    bank.write_text("format_version: 1\nid: broken\ntitle: Broken\ndescription: bad demo input\n"
+                    "questions:\n- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numeric\n"
+                    "  prompt: 'layers {layers}'\n  vary: {layers: [0, 2]}\n"
+                    "  answer_from: {demo: gradient-chain, params: {layers: '{layers}'}, key: product}\n"
+                    "  explanation: x\n  code: {demo: gradient-chain, snippet: nope}\n  extra: 1\n",
+                    encoding="utf-8")
+    chinese = invoke("verify", "--lang", "zh", bank)
+    assert chinese.exit_code == 1, chinese.output
+    flat = " ".join(chinese.output.split())
+    assert "--layers 0 超出范围" in flat and "（变体 {'layers': 0}）" in flat, chinese.output
+    assert "它的代码片段：无" in flat, chinese.output
+    assert "numeric 题 中有未知的键 'extra'" in flat, chinese.output
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    messages = [p["message"] for p in data["problems"]]
+    assert any(m.startswith("--layers 0 is out of range; ") and m.endswith(" (variant {'layers': 0})")
+               for m in messages), messages
+    assert "demo 'gradient-chain' has no snippet 'nope'; its snippets: none" in messages, messages
+    assert any(m.startswith("unknown key 'extra' in a numeric question; allowed: ") for m in messages), messages
+    assert not any(ord(c) > 127 for m in messages for c in m), messages

@@ -23,7 +23,7 @@ from mlquiz.content.model import (
 from mlquiz.content.numbers import MAX_INPUT
 from mlquiz.content.templates import TemplateError, placeholders
 from mlquiz.errors import DemoInputError, MlquizError
-from mlquiz.i18n import english, msg
+from mlquiz.i18n import msg, said
 
 MAX_PROBLEMS = 200  # per file; the rest are counted
 
@@ -68,7 +68,7 @@ class BankChecker:
             self.report((), msg("a bank is a mapping with format_version, id, title, description and questions; "
                                 "see docs/bank-format.md"))
             return None
-        self.unknown_keys(data, (), BANK_KEYS, "bank")
+        self.unknown_keys(data, (), BANK_KEYS, msg("bank"))
         for key in BANK_REQUIRED:
             if key not in data:
                 self.missing((), key)
@@ -172,7 +172,7 @@ class BankChecker:
                                               kinds=", ".join(QUESTION_TYPES)))
             qtype = None
         allowed = COMMON_KEYS | (TYPE_KEYS[qtype] if qtype else set().union(*TYPE_KEYS.values()))
-        self.unknown_keys(item, path, allowed, f"a {qtype} question" if qtype else "a question")
+        self.unknown_keys(item, path, allowed, msg("a {kind} question", kind=qtype) if qtype else msg("a question"))
         for key in COMMON_REQUIRED:
             if key not in item:
                 self.missing(path, key)
@@ -247,7 +247,7 @@ class BankChecker:
                                 suggestion=self.suggest(stype, STEP_TYPES) if isinstance(stype, str) else ""))
                 continue
             self.unknown_keys(step, spath, STEP_KEYS & ({"prompt", "type", "explanation", "hint"} | TYPE_KEYS[stype]),
-                              f"a {stype} step")
+                              msg("a {kind} step", kind=stype))
             for key in ("prompt", "explanation"):
                 if key not in step:
                     self.missing(spath, key)
@@ -274,10 +274,10 @@ class BankChecker:
         try:
             spec = registry.get_demo(raw["demo"])
         except MlquizError as exc:
-            self.report(path + ("demo",), str(exc))
+            self.report(path + ("demo",), said(exc))
             return None
         if raw["snippet"] not in spec.snippets:
-            known = ", ".join(spec.snippets) or "none"
+            known = ", ".join(spec.snippets) or msg("none")
             self.report(path + ("snippet",), msg("demo {demo} has no snippet {snippet}{suggestion}; its snippets: "
                                                  "{known}", demo=repr(spec.name), snippet=repr(raw["snippet"]),
                                                  suggestion=self.suggest(raw["snippet"], list(spec.snippets)),
@@ -577,7 +577,7 @@ class BankChecker:
         if not isinstance(raw, dict):
             self.report(path, msg("expected a mapping like {example}", example=example))
             return None
-        self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else "a demo reference")
+        self.unknown_keys(raw, path, allowed, path[-1] if isinstance(path[-1], str) else msg("a demo reference"))
         name = raw.get(name_key)
         if not isinstance(name, str):
             self.report(path, msg("missing the demo's name: {example}", example=example))
@@ -585,7 +585,7 @@ class BankChecker:
         try:
             spec = registry.get_demo(name)
         except MlquizError as exc:
-            self.report(path + (name_key,), str(exc))
+            self.report(path + (name_key,), said(exc))
             return None
         params = raw.get("params", {})
         if not isinstance(params, dict):
@@ -620,7 +620,7 @@ class BankChecker:
                 self.report(ppath, msg("demo {demo} has no parameter {param}{suggestion}; its parameters: "
                                        "{params}", demo=repr(name), param=repr(pname),
                                        suggestion=self.suggest(pname, [p.name for p in spec.params]),
-                                       params=", ".join(p.name for p in spec.params) or "none"))
+                                       params=", ".join(p.name for p in spec.params) or msg("none")))
                 continue
             ref = placeholder_ref(value)
             if ref is not None and ref not in variables:
@@ -632,7 +632,8 @@ class BankChecker:
                 try:
                     param.coerce(given["en"] if isinstance(given, dict) else given)  # demos get English
                 except DemoInputError as exc:
-                    self.report(ppath, f"{exc}" + (f" (variant {variant})" if ref is not None else ""))
+                    self.report(ppath, msg("{problem} (variant {variant})", problem=exc, variant=str(variant))
+                                if ref is not None else said(exc))
                     break
         return DemoRef(name, dict(params), key, digits)
 
@@ -641,7 +642,7 @@ class BankChecker:
         try:
             names = placeholders(key)
         except TemplateError as exc:
-            self.report(path, f"key: {exc}")
+            self.report(path, msg("{field}: {problem}", field="key", problem=exc))
             return False
         if names and "{" in key.split(".")[0]:
             self.report(path, msg("the first part of a key names a demo output; only later parts may be "
@@ -673,14 +674,16 @@ class BankChecker:
                 try:
                     names = placeholders(text)
                 except TemplateError as exc:
-                    self.report(sub_path, f"{field_name}: {exc}")
+                    self.report(sub_path, msg("{field}: {problem}", field=field_name, problem=exc))
                     continue
                 for name in names:
                     if name not in allowed:
-                        extra = " ({answer} may appear only in explanation and hint)" if name == "answer" else ""
-                        self.report(sub_path, f"{field_name}: placeholder {{{name}}} has no value"
-                                              f"{english(self.suggest(name, allowed))}; define it under vary or values, or "
-                                              f"write {{{{{name}}}}} for literal braces{extra}")
+                        extra = msg(" ({{answer}} may appear only in explanation and hint)") if name == "answer" else ""
+                        self.report(sub_path, msg("{field}: placeholder {placeholder} has no value{suggestion}; define "
+                                                  "it under vary or values, or write {literal} for literal "
+                                                  "braces{extra}", field=field_name, placeholder=f"{{{name}}}",
+                                                  suggestion=self.suggest(name, allowed), literal=f"{{{{{name}}}}}",
+                                                  extra=extra))
         if variables and not step and not any(
             name in variables for _, text in _texts(item.get("prompt"), path) for name in _safe_placeholders(text)
         ):
@@ -701,13 +704,18 @@ class BankChecker:
                 continue
             names = set(_safe_placeholders(text))
             if names != english_names:
-                dropped, added = sorted(english_names - names), sorted(names - english_names)
-                what = "; ".join(filter(None, (
-                    "drops " + ", ".join(f"{{{n}}}" for n in dropped) if dropped else "",
-                    "adds " + ", ".join(f"{{{n}}}" for n in added) if added else "")))
-                self.report(path + (lang,), f"{field_name}: the {lang} text {what} (the en text has "
-                                            f"{', '.join(f'{{{n}}}' for n in sorted(english_names)) or 'none'}); "
-                                            "every language uses the same placeholders")
+                dropped = ", ".join(f"{{{n}}}" for n in sorted(english_names - names))
+                added = ", ".join(f"{{{n}}}" for n in sorted(names - english_names))
+                if dropped and added:
+                    change = msg("drops {dropped}; adds {added}", dropped=dropped, added=added)
+                elif dropped:
+                    change = msg("drops {dropped}", dropped=dropped)
+                else:
+                    change = msg("adds {added}", added=added)
+                self.report(path + (lang,), msg("{field}: the {lang} text {change} (the en text has {names}); every "
+                                                "language uses the same placeholders", field=field_name, lang=lang,
+                                                change=change, names=", ".join(f"{{{n}}}" for n in
+                                                                               sorted(english_names)) or msg("none")))
 
     # ----- primitives
     def unknown_keys(self, data: dict, path: tuple, allowed: set[str], what: str) -> None:
@@ -728,15 +736,17 @@ class BankChecker:
         if key not in data:
             return None  # reported as missing by the caller's required list
         if not isinstance(value, str) or not ID_PATTERN.match(value) or len(value) > MAX_ID_LENGTH:
-            self.report(path + (key,), f"{what} {value!r} must be lowercase words joined by '-' "
-                                       f"(like lstm-forget-gate), at most {MAX_ID_LENGTH} characters")
+            self.report(path + (key,), msg("{what} {value} must be lowercase words joined by '-' "
+                                           "(like lstm-forget-gate), at most {most} characters", what=what,
+                                           value=repr(value), most=MAX_ID_LENGTH))
             return None
         return value
 
     def tag_list(self, data: dict, path: tuple) -> tuple[str, ...]:
         raw = data.get("tags", [])
         if not isinstance(raw, list) or not all(isinstance(t, str) and ID_PATTERN.match(t) for t in raw):
-            self.report(path + ("tags",), "tags is a list of lowercase words joined by '-', e.g. [misconception]")
+            self.report(path + ("tags",), msg("tags is a list of lowercase words joined by '-', e.g. {example}",
+                                              example="[misconception]"))
             return ()
         return tuple(raw)
 
@@ -746,7 +756,7 @@ class BankChecker:
             return None
         value = data[key]
         if not isinstance(value, str) or not value.strip():
-            self.report(path + (key,), f"{key} must be non-empty text")
+            self.report(path + (key,), msg("{key} must be non-empty text", key=key))
             return None
         return value.strip() if self.printable(value, path + (key,)) else None
 
@@ -755,14 +765,15 @@ class BankChecker:
         from mlquiz.safetext import describe, find_control
 
         if len(text) > MAX_TEXT:
-            self.report(path, f"text is {len(text):,} characters; at most {MAX_TEXT:,} (a question is read on a "
-                              "screen): shorten it")
+            self.report(path, msg("text is {count} characters; at most {most} (a question is read on a screen): "
+                                  "shorten it", count=f"{len(text):,}", most=f"{MAX_TEXT:,}"))
             return False
         found = find_control(text)
         if found is not None:
             index, char = found
-            self.report(path, f"text holds the control character {describe(char)} at character {index + 1}; "
-                              "remove it (control and escape characters could take over the terminal)")
+            self.report(path, msg("text holds the control character {char} at character {position}; remove it "
+                                  "(control and escape characters could take over the terminal)",
+                                  char=describe(char), position=index + 1))
             return False
         return True
 
@@ -779,23 +790,24 @@ class BankChecker:
             value = str(value)  # an option like 0.25 reads naturally unquoted
         if isinstance(value, str):
             if not value.strip():
-                self.report(path, "text must not be empty")
+                self.report(path, msg("text must not be empty"))
                 return None
             return {"en": value.strip()} if self.printable(value, path) else None
         if isinstance(value, dict):
             if "en" not in value:
-                self.report(path, "localized text needs an 'en' entry: {en: ..., zh: ...}")
+                self.report(path, msg("localized text needs an 'en' entry: {{en: ..., zh: ...}}"))
                 return None
             result = {}
             for lang, text in value.items():
                 if not isinstance(lang, str) or not LANG_PATTERN.match(lang):
-                    self.report(path + (lang,), f"{lang!r} is not a language code like en, zh or pt-BR")
+                    self.report(path + (lang,), msg("{lang} is not a language code like en, zh or pt-BR",
+                                                    lang=repr(lang)))
                 elif not isinstance(text, str) or not text.strip():
-                    self.report(path + (lang,), f"the {lang} text must be non-empty text")
+                    self.report(path + (lang,), msg("the {lang} text must be non-empty text", lang=lang))
                 elif self.printable(text, path + (lang,)):
                     result[lang] = text.strip()
             return result if "en" in result else None
-        self.report(path, f"expected text, got {type(value).__name__}")
+        self.report(path, msg("expected text, got {kind}", kind=type(value).__name__))
         return None
 
     def suggest(self, word, choices) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from mlquiz.i18n import msg
+
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
@@ -26,12 +28,13 @@ def placeholders(template: str) -> list[str]:
             continue
         inner = match.group(1)
         if inner is None:
-            raise TemplateError(f"lone {token!r} at character {match.start() + 1}; write {token * 2} for a literal brace")
+            raise TemplateError(msg("lone {brace} at character {position}; write {double} for a literal brace",
+                                    brace=repr(token), position=match.start() + 1, double=token * 2))
         if not _NAME.match(inner):
-            raise TemplateError(
-                f"placeholder {{{inner}}} is not a plain name; use {{name}} with lowercase letters, digits and _"
-                " (no attributes, indexes or format specs); write {{ and }} for literal braces"
-            )
+            raise TemplateError(msg(
+                "placeholder {placeholder} is not a plain name; use {{name}} with lowercase letters, digits and _"
+                " (no attributes, indexes or format specs); write {{{{ and }}}} for literal braces",
+                placeholder=f"{{{inner}}}"))
         names.append(inner)
     return names
 
@@ -47,7 +50,7 @@ def fill(template: str, values: dict[str, object], formatter=str) -> str:
             return "}"
         inner = match.group(1)
         if inner is None or not _NAME.match(inner):
-            raise TemplateError(f"bad placeholder {token!r}")
+            raise TemplateError(msg("bad placeholder {token}", token=repr(token)))
         return formatter(values[inner])
 
     return _TOKEN.sub(replace, template)
