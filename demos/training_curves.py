@@ -504,63 +504,95 @@ def _sci(value) -> str:
     return f"{value:.3g}" if 1e-3 <= abs(value) < 1e5 or value == 0 else f"{value:.1e}"
 
 
-def _pattern_and_diagnosis(case: str, s: dict) -> tuple[str, str]:
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _pattern_and_diagnosis(case: str, s: dict, _=_untranslated) -> tuple[str, str]:
+    """The pattern (an English name; the screen translates it) and the diagnosis sentence, built from the summary
+    ``s``: in English for the result's data, or with ``_`` = i18n's ``_`` in the interface language, from the same
+    numbers."""
     if case in ("diverging-lr", "good-lr"):
-        bound = f"lr {s['lr']:g} {'>' if s['lr'] > s['critical_lr'] else '<='} 2/L = {s['critical_lr']:.3g} (L = {s['curvature']:.3g}, the largest curvature)"
+        bound = _("lr {lr} {relation} 2/L = {critical} (L = {curvature}, the largest curvature)").format(
+            lr=f"{s['lr']:g}", relation=">" if s["lr"] > s["critical_lr"] else "<=", critical=f"{s['critical_lr']:.3g}",
+            curvature=f"{s['curvature']:.3g}")
         if s["first_nonfinite_epoch"] is not None or s["loss_ratio"] > DIVERGED_RATIO:
-            return N_("diverging"), (f"The loss grows by a factor {_sci(s['loss_growth_per_epoch'])} per epoch, to "
-                                 f"{_sci(s['loss_ratio'])} times its start: {bound}, so every step overshoots along "
-                                 "the steepest direction. Lower the learning rate below 2/L.")
-        return N_("converging"), (f"The loss falls from {_sci(s['first_train_loss'])} to {_sci(s['final_train_loss'])} "
-                              f"(the noise floor): {bound}.")
+            return N_("diverging"), _("The loss grows by a factor {growth} per epoch, to {ratio} times its start: "
+                                      "{bound}, so every step overshoots along the steepest direction. Lower the "
+                                      "learning rate below 2/L.").format(
+                growth=_sci(s["loss_growth_per_epoch"]), ratio=_sci(s["loss_ratio"]), bound=bound)
+        return N_("converging"), _("The loss falls from {first} to {final} (the noise floor): {bound}.").format(
+            first=_sci(s["first_train_loss"]), final=_sci(s["final_train_loss"]), bound=bound)
     if case == "low-lr":
         ratio = s["final_train_loss"] / s["optimum_loss"]
         if ratio > SLOW_RATIO:
-            return N_("too slow"), (f"The loss is still falling steadily after {s['epochs']} epochs, at "
-                                f"{_sci(s['final_train_loss'])}, {ratio:.3g} times the optimum "
-                                f"{_sci(s['optimum_loss'])}: lr {s['lr']:g} is far below 1/L = "
-                                f"{1 / s['curvature']:.3g}. Raise the learning rate.")
-        return N_("converging"), (f"The loss reaches {_sci(s['final_train_loss'])}, within {SLOW_RATIO:g} times the "
-                              f"optimum {_sci(s['optimum_loss'])}.")
+            return N_("too slow"), _("The loss is still falling steadily after {epochs} epochs, at {final}, {ratio} "
+                                     "times the optimum {optimum}: lr {lr} is far below 1/L = {inverse}. Raise the "
+                                     "learning rate.").format(
+                epochs=s["epochs"], final=_sci(s["final_train_loss"]), ratio=f"{ratio:.3g}",
+                optimum=_sci(s["optimum_loss"]), lr=f"{s['lr']:g}", inverse=f"{1 / s['curvature']:.3g}")
+        return N_("converging"), _("The loss reaches {final}, within {slow} times the optimum {optimum}.").format(
+            final=_sci(s["final_train_loss"]), slow=f"{SLOW_RATIO:g}", optimum=_sci(s["optimum_loss"]))
     if case == "lr-decay":
         spread = s["late_loss_max"] / s["late_loss_min"]
         shape = N_("noisy plateau") if spread > NOISY_SPREAD else N_("settled")
-        return shape, (f"At a constant lr {s['lr']:g} the batch-1 SGD loss bounces between "
-                       f"{_sci(s['late_loss_min'])} and {_sci(s['late_loss_max'])} from epoch {s['decay_epoch']} on "
-                       f"(optimum {_sci(s['optimum_loss'])}): single-example gradients stay noisy at the optimum. "
-                       f"Dividing the lr by {DECAY_FACTOR:g} at epoch {s['decay_epoch']} settles it at "
-                       f"{_sci(s['decayed_final_loss'])}.")
+        return shape, _("At a constant lr {lr} the batch-1 SGD loss bounces between {low} and {high} from epoch "
+                        "{epoch} on (optimum {optimum}): single-example gradients stay noisy at the optimum. Dividing "
+                        "the lr by {factor} at epoch {epoch} settles it at {decayed}.").format(
+            lr=f"{s['lr']:g}", low=_sci(s["late_loss_min"]), high=_sci(s["late_loss_max"]), epoch=s["decay_epoch"],
+            optimum=_sci(s["optimum_loss"]), factor=f"{DECAY_FACTOR:g}", decayed=_sci(s["decayed_final_loss"]))
     if case == "overfitting":
         if s["val_rise"] > 1.1 and s["best_epoch"] < s["epochs"]:
-            return N_("overfitting"), (f"Training loss keeps falling (to {_sci(s['final_train_loss'])}) while validation "
-                                   f"loss is lowest at epoch {s['best_epoch']} ({_sci(s['min_val_loss'])}) and then "
-                                   f"rises {s['val_rise']:.2f} times: the network is fitting the noise of "
-                                   f"{MLP_TRAIN} points. Stop early, regularise or get more data.")
-        return N_("no overfitting"), (f"Validation loss ends within 10% of its minimum ({_sci(s['min_val_loss'])} at "
-                                  f"epoch {s['best_epoch']}): no sign of overfitting yet.")
+            return N_("overfitting"), _("Training loss keeps falling (to {final}) while validation loss is lowest at "
+                                        "epoch {best} ({minimum}) and then rises {rise} times: the network is fitting "
+                                        "the noise of {points} points. Stop early, regularise or get more data.").format(
+                final=_sci(s["final_train_loss"]), best=s["best_epoch"], minimum=_sci(s["min_val_loss"]),
+                rise=f"{s['val_rise']:.2f}", points=MLP_TRAIN)
+        return N_("no overfitting"), _("Validation loss ends within 10% of its minimum ({minimum} at epoch {best}): "
+                                       "no sign of overfitting yet.").format(minimum=_sci(s["min_val_loss"]),
+                                                                             best=s["best_epoch"])
     if case == "exploding-rnn":
         growth = s["grad_growth_per_step"]
-        run = (f"without clipping the loss goes from {_sci(s['first_train_loss'])} to "
-               + (f"inf or nan at epoch {s['first_nonfinite_epoch']}" if s["first_nonfinite_epoch"] is not None
-                  else _sci(s["final_train_loss"]))
-               + f"; clipped at {s['clip_norm']:g} it ends at {_sci(s['clipped_final_loss'])}.")
+        if s["first_nonfinite_epoch"] is not None:
+            end = _("inf or nan at epoch {epoch}").format(epoch=s["first_nonfinite_epoch"])
+        else:
+            end = _sci(s["final_train_loss"])
+        run = _("without clipping the loss goes from {first} to {end}; clipped at {clip} it ends at {clipped}.").format(
+            first=_sci(s["first_train_loss"]), end=end, clip=f"{s['clip_norm']:g}", clipped=_sci(s["clipped_final_loss"]))
         total = growth ** (RNN_STEPS - 1)
         if growth > 1.05:
-            return N_("exploding gradients"), (f"||dL/dh|| grows {growth:.3g} times per step back (spectral radius "
-                                           f"{s['spectral_radius']:.3g}), {_sci(total)} times over {RNN_STEPS} steps: "
-                                           f"exploding gradients; {run}")
+            return N_("exploding gradients"), _("||dL/dh|| grows {growth} times per step back (spectral radius "
+                                                "{radius}), {total} times over {steps} steps: exploding gradients; "
+                                                "{run}").format(
+                growth=f"{growth:.3g}", radius=f"{s['spectral_radius']:.3g}", total=_sci(total), steps=RNN_STEPS,
+                run=run)
         if growth < 0.95:
-            return N_("vanishing gradients"), (f"||dL/dh|| shrinks to {growth:.3g} per step back ({_sci(total)} over "
-                                           f"{RNN_STEPS} steps): vanishing gradients, which clipping cannot fix; {run}")
-        return N_("stable gradients"), f"||dL/dh|| holds ({growth:.3g} per step back); {run}"
+            return N_("vanishing gradients"), _("||dL/dh|| shrinks to {growth} per step back ({total} over {steps} "
+                                                "steps): vanishing gradients, which clipping cannot fix; {run}").format(
+                growth=f"{growth:.3g}", total=_sci(total), steps=RNN_STEPS, run=run)
+        return N_("stable gradients"), _("||dL/dh|| holds ({growth} per step back); {run}").format(
+            growth=f"{growth:.3g}", run=run)
     # dead-relu
     if s["final_dead_fraction"] >= 0.5:
-        return N_("dead units"), (f"{s['final_dead_fraction']:.0%} of the ReLU units are dead at the end "
-                              f"({s['initial_dead_fraction']:.0%} at initialisation): no input activates them, so "
-                              f"their gradients are 0 and they never recover. The loss ends at "
-                              f"{_sci(s['final_train_loss'])}, next to the mean predictor's {_sci(s['mean_predictor_loss'])}.")
-    return N_("healthy units"), (f"{s['final_dead_fraction']:.0%} of the ReLU units are dead; the loss falls to "
-                             f"{_sci(s['final_train_loss'])} (mean predictor {_sci(s['mean_predictor_loss'])}).")
+        return N_("dead units"), _("{dead} of the ReLU units are dead at the end ({initial} at initialisation): no "
+                                   "input activates them, so their gradients are 0 and they never recover. The loss "
+                                   "ends at {final}, next to the mean predictor's {mean}.").format(
+            dead=f"{s['final_dead_fraction']:.0%}", initial=f"{s['initial_dead_fraction']:.0%}",
+            final=_sci(s["final_train_loss"]), mean=_sci(s["mean_predictor_loss"]))
+    return N_("healthy units"), _("{dead} of the ReLU units are dead; the loss falls to {final} (mean predictor "
+                                  "{mean}).").format(dead=f"{s['final_dead_fraction']:.0%}",
+                                                     final=_sci(s["final_train_loss"]),
+                                                     mean=_sci(s["mean_predictor_loss"]))
+
+
+def _diagnosis_shown(result) -> str:
+    """The diagnosis in the interface language, rebuilt from the result's numbers (``result.diagnosis``, the data,
+    stays English like every key and value of ``--json``)."""
+    from dataclasses import asdict
+
+    from mlquiz.i18n import _
+
+    return _pattern_and_diagnosis(result.case, asdict(result), _)[1]
 
 
 def compute(case: str = "overfitting", epochs: int = 0, lr: float = 0.0, clip_norm: float = 1.0,
@@ -652,7 +684,7 @@ def figure(result: TrainingCurves):
         series = (line(_("||dL/dh|| at initialisation"), steps),)
         return Figure(title=_("Gradient reaching each hidden state (linear RNN, T={steps})").format(steps=len(steps)),
                       x_label=_("steps back from the loss"), y_label="||dL/dh||", series=series,
-                      log_y=_spans_decades([steps], 1.0), caption=result.diagnosis)
+                      log_y=_spans_decades([steps], 1.0), caption=_diagnosis_shown(result))
     if result.case == "lr-decay":  # neutral names: which run was decayed is for the candidate to read
         # from epoch 1: the loss at initialisation (3.4) would squeeze the bouncing into two rows
         epochs = tuple(range(1, len(result.train_loss)))
@@ -660,7 +692,7 @@ def figure(result: TrainingCurves):
                       x_label=pgettext("chart axis", "epoch"), y_label=_("train loss"),
                       series=(line(_("run A"), result.train_loss[1:], epochs),
                               line(_("run B"), result.decayed_train_loss[1:], epochs)),
-                      log_y=True, caption=result.diagnosis)
+                      log_y=True, caption=_diagnosis_shown(result))
     series = [line(_("train loss"), result.train_loss)]
     if result.val_loss is not None:
         series.append(line(_("validation loss"), result.val_loss))
@@ -674,7 +706,7 @@ def figure(result: TrainingCurves):
             first=f"{NO_WARMUP_FACTOR * result.lr:g}", epochs=NO_WARMUP_EPOCHS, lr=f"{result.lr:g}")
     return Figure(title=_("Training curves ({lr})").format(lr=lr_text), x_label=pgettext("chart axis", "epoch"),
                   y_label=_("loss") if result.dead_fraction is None else _("loss; dead units (%)"),
-                  series=tuple(series), log_y=log_y, caption=result.diagnosis)
+                  series=tuple(series), log_y=log_y, caption=_diagnosis_shown(result))
 
 
 def render(result: TrainingCurves):

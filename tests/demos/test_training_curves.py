@@ -308,3 +308,34 @@ def test_scenarios_reproduce_the_cases():
     spec = registry.get_demo(NAME)
     for scenario in spec.scenarios:
         assert spec.resolve({}, scenario.name)["case"] in CASES
+
+
+# the branches the default cases do not reach: a small lr, a small or neutral radius, a lr-decay run that settles
+EXTRA_RUNS = [("dead-relu", {"lr": 0.001}), ("overfitting", {"epochs": 3}), ("low-lr", {"lr": 0.4}),
+              ("exploding-rnn", {"spectral_radius": 0.8}), ("exploding-rnn", {"spectral_radius": 1.0}),
+              ("lr-decay", {"lr": 0.00001})]
+
+
+def _numbers(text: str) -> list[str]:
+    import re
+
+    return sorted(re.findall(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?", text))
+
+
+def test_the_diagnosis_on_a_chinese_screen_is_chinese_with_the_same_numbers(runs):
+    """The caption is rebuilt in the interface language; the result's data (and --json) keeps the English sentence."""
+    from mlquiz import i18n
+
+    results = list(runs.values()) + [demo.compute(case=case, **params) for case, params in EXTRA_RUNS]
+    patterns = {result.pattern for result in results}
+    assert {"converging", "no overfitting", "vanishing gradients", "stable gradients", "healthy units",
+            "settled"} <= patterns  # every sentence of _pattern_and_diagnosis is reached
+    for result in results:
+        assert demo.figure(result).caption == result.diagnosis  # English screen: the data's own sentence
+        i18n.use("zh")
+        try:
+            shown = demo.figure(result).caption
+        finally:
+            i18n.use("en")
+        assert shown != result.diagnosis and not any(word in shown for word in ("The loss", "epoch", "clipping")), shown
+        assert _numbers(shown) == _numbers(result.diagnosis), (result.case, shown, result.diagnosis)
