@@ -127,3 +127,32 @@ def test_the_demo_command_in_english_and_its_json_stay_english():
     en_json = runner.invoke(app, ["demo", "dead-relu", "--json"]).output
     zh_json = runner.invoke(app, ["--lang", "zh", "demo", "dead-relu", "--json"]).output
     assert en_json == zh_json
+
+
+@pytest.mark.parametrize("args, env", [
+    (["--lang", "zh", "demo", "lstm-gradient"], {}),
+    (["demo", "lstm-gradient", "--lang", "zh"], {}),
+    (["demo", "lstm-gradient", "--lang=zh", "--seq-len", "3"], {}),
+    (["demo", "lstm-gradient"], {"MLQUIZ_LANG": "zh"}),
+])
+def test_an_unknown_demo_is_one_line_in_the_chosen_language(args, env):
+    """The name is checked before any demo command (which would choose the language) exists."""
+    from typer.testing import CliRunner
+
+    from mlquiz.cli.app import app
+
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1
+    assert result.stderr == "错误：未知的演示 'lstm-gradient'；你是不是想写 'lstm-gradients'？\n"
+    english = CliRunner().invoke(app, ["demo", "lstm-gradient"], env={"MLQUIZ_LANG": "en"})
+    assert english.stderr == "error: unknown demo 'lstm-gradient'; did you mean 'lstm-gradients'?\n"
+
+
+def test_a_bad_plot_file_is_one_line_in_the_chosen_language():
+    from typer.testing import CliRunner
+
+    from mlquiz.cli.app import app
+
+    result = CliRunner().invoke(app, ["demo", "dead-relu", "--plot", "chart.txt", "--lang", "zh"])
+    assert result.exit_code == 1
+    assert result.stderr == "错误：--plot chart.txt：请使用以 .png, .svg, .pdf 结尾的文件名\n"

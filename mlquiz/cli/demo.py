@@ -36,8 +36,21 @@ class DemoGroup(TyperGroup):
         from mlquiz.demokit import registry
 
         if args and not args[0].startswith("-") and args[0] not in registry.demo_sources():
+            from mlquiz.cli.language import choose_language
+
+            choose_language(_lang_flag(args[1:]))  # the error is printed before any demo command runs to choose it
             registry.get_demo(args[0])  # raises UnknownDemoError with a did-you-mean
         return super().resolve_command(ctx, args)
+
+
+def _lang_flag(args: list[str]) -> str | None:
+    """The value of a ``--lang LANG`` or ``--lang=LANG`` among a demo command's arguments."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+    return None
 
 
 def demo_command(spec: DemoSpec):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import msg
 
 FORMATS = (".png", ".svg", ".pdf")
 INSTALL = "pip install 'mlquiz[plot]'"
@@ -19,9 +20,10 @@ def check_target(path: str | Path) -> Path:
     """The plot file to write, checked before any work is done; MlquizError with the fix if unusable."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise MlquizError(f"--plot {path}: use a file ending in {', '.join(FORMATS)}")
+        raise MlquizError(msg("--plot {path}: use a file ending in {formats}", path=path, formats=", ".join(FORMATS)))
     if not path.parent.is_dir():
-        raise MlquizError(f"--plot {path}: folder {path.parent} does not exist; create it or choose another")
+        raise MlquizError(msg("--plot {path}: folder {folder} does not exist; create it or choose another", path=path,
+                               folder=path.parent))
     _pyplot()
     return path
 
@@ -33,7 +35,8 @@ def _pyplot():
         matplotlib.use("Agg")  # files only: never open a window or need a display
         import matplotlib.pyplot as plt
     except ImportError:
-        raise MlquizError(f"--plot needs matplotlib, which is not installed; install it with: {INSTALL}") from None
+        raise MlquizError(msg("--plot needs matplotlib, which is not installed; install it with: {command}",
+                               command=INSTALL)) from None
     return plt
 
 
@@ -43,7 +46,7 @@ def save_figure(figure, path: str | Path, *, made_by: str) -> Path:
 
     path = check_target(path)
     if figure is None:
-        raise MlquizError("this demo has no chart to plot")
+        raise MlquizError(msg("this demo has no chart to plot"))
     plt = _pyplot()
 
     plt.rcParams["svg.fonttype"] = "none"  # SVG text stays text: searchable, selectable, smaller
@@ -79,7 +82,7 @@ def save_figure(figure, path: str | Path, *, made_by: str) -> Path:
         # no creation date in SVG/PDF: the same figure gives the same bytes (the README's figures diff cleanly)
         fig.savefig(path, dpi=120, metadata={"Software": "mlquiz"} if path.suffix.lower() == ".png" else {"Date": None})
     except OSError as exc:
-        raise MlquizError(f"--plot {path}: cannot write: {exc.strerror}") from None
+        raise MlquizError(msg("--plot {path}: cannot write: {reason}", path=path, reason=exc.strerror)) from None
     finally:
         plt.close(fig)
     return path

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mlquiz.demokit.spec import DemoSpec, read_spec
 from mlquiz.errors import MlquizError, UnknownDemoError
+from mlquiz.i18n import msg
 
 ENTRY_POINT_GROUP = "mlquiz.demos"
 
@@ -142,8 +143,9 @@ def get_demo(name: str) -> DemoSpec:
     if name in sources:
         return _spec(name)
     close = difflib.get_close_matches(name, sources, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else "; run 'mlquiz demo' to list them"
-    raise UnknownDemoError(f"unknown demo {name!r}{hint}")
+    hint = (msg("; did you mean {word}?", word=repr(close[0])) if close
+            else msg("; run {command} to list them", command="'mlquiz demo'"))
+    raise UnknownDemoError(msg("unknown demo {name}{hint}", name=repr(name), hint=hint))
 
 
 class DemoFailed(MlquizError):
@@ -161,8 +163,9 @@ def _contained(spec: DemoSpec, what: str, call):
         raise
     except (Exception, RecursionError) as exc:  # MemoryError included; KeyboardInterrupt is not
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        raise DemoFailed(f"demo {spec.name!r} failed in {what} ({detail}); this is a bug in the demo "
-                         f"({spec.module}): please report it to its author") from None
+        raise DemoFailed(msg("demo {name} failed in {what} ({detail}); this is a bug in the demo ({module}): please "
+                             "report it to its author", name=repr(spec.name), what=what, detail=detail,
+                             module=spec.module)) from None
 
 
 def compute(spec: DemoSpec, values: dict[str, object]):
@@ -203,8 +206,8 @@ def to_jsonable(value):
         return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    raise DemoFailed(f"a demo result holds a {type(value).__name__}, which is not JSON data (numbers, text, lists, "
-                     "mappings, arrays); this is a bug in the demo")
+    raise DemoFailed(msg("a demo result holds a {kind}, which is not JSON data (numbers, text, lists, mappings, "
+                         "arrays); this is a bug in the demo", kind=type(value).__name__))
 
 
 @lru_cache(maxsize=1024)

@@ -293,7 +293,7 @@ def read_spec(name: str, module: str, path: Path) -> DemoSpec:
             tree = None
         tree = tree or ast.parse(source, filename=str(path))
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
-        raise MlquizError(f"{path}: cannot read demo {name!r}: {exc}") from None
+        raise MlquizError(msg("{path}: cannot read demo {name}: {reason}", path=path, name=repr(name), reason=exc)) from None
     meta_node = next(
         (
             node.value
@@ -304,11 +304,13 @@ def read_spec(name: str, module: str, path: Path) -> DemoSpec:
         None,
     )
     if meta_node is None:
-        raise MlquizError(f"{path}: demo {name!r} has no literal META = {{...}} at module level")
+        raise MlquizError(msg("{path}: demo {name} has no literal META = {{...}} at module level", path=path,
+                               name=repr(name)))
     try:
         meta = ast.literal_eval(meta_node)
     except ValueError:
-        raise MlquizError(f"{path}:{meta_node.lineno}: META must be a literal dict (no names or calls)") from None
+        raise MlquizError(msg("{path}:{line}: META must be a literal dict (no names or calls)", path=path,
+                               line=meta_node.lineno)) from None
     # the fast path parsed only the head (to META's end); what follows it is found in the full source
     has_figure = re.search(r"^def figure\(", source, re.M) is not None
     snippets = {}
