@@ -54,7 +54,7 @@ KEYS = ("desired_retention", "learning_steps", "relearning_steps", "session_leng
 def parse_duration(text: str) -> timedelta:
     match = DURATION.fullmatch(str(text).strip())
     if not match:
-        raise ValueError(f"{text!r} is not a duration; write it like 10m, 1h or 1d")
+        raise ValueError(_("{text} is not a duration; write it like 10m, 1h or 1d").format(text=repr(text)))
     return timedelta(seconds=float(match.group(1)) * UNIT_SECONDS[match.group(2)])
 
 
@@ -108,7 +108,7 @@ def from_dict(data: dict, where: str = "settings") -> Settings:
             try:
                 parse_duration(step)
             except ValueError as exc:
-                raise MlquizError(f"{where}: {key}: {exc}") from None
+                raise MlquizError(_("{where}: {key}: {reason}").format(where=where, key=key, reason=exc)) from None
         values[key] = tuple(steps)
     length = data.get("session_length", 10)
     if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 500:

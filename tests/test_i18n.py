@@ -758,3 +758,22 @@ def test_demo_input_in_a_variant_none_and_where_a_key_is_unknown_in_chinese_and_
     assert "demo 'gradient-chain' has no snippet 'nope'; its snippets: none" in messages, messages
     assert any(m.startswith("unknown key 'extra' in a numeric question; allowed: ") for m in messages), messages
     assert not any(ord(c) > 127 for m in messages for c in m), messages
+
+
+def test_demo_values_and_settings_durations_in_chinese_and_english_in_json(tmp_path, monkeypatch):
+    flat, messages = verify_in_both_forms(
+        tmp_path, "- id: q1\n  topic: rnn\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
+        "  explanation: x\n  answer_from: {demo: gradient-chain, key: depths.20}\n"
+        "- id: q2\n  topic: rnn\n  difficulty: easy\n  type: numeric\n  prompt: p\n"
+        "  explanation: x\n  answer_from: {demo: gradient-chain, key: depths}\n")
+    assert "错误：" in flat and "错误:" not in flat, flat
+    assert "demo 'gradient-chain' 在键 'depths.20' 处没有值" in flat, flat
+    assert "demo 'gradient-chain' 的键 'depths' 是 [1, 12," in flat and "不是有限数" in flat, flat
+    assert any(m.startswith("demo 'gradient-chain' gives no value at key 'depths.20'") for m in messages), messages
+    assert any(m.startswith("demo 'gradient-chain' key 'depths' is [1, 12,") for m in messages), messages
+    (tmp_path / "config.toml").write_text('language = "zh"\nlearning_steps = ["10x"]\n', encoding="utf-8")
+    monkeypatch.setenv("MLQUIZ_HOME", str(tmp_path))
+    for lang, line in (("zh", "learning_steps：'10x' 不是时长；请写成 10m、1h 或 1d 这样的形式"),
+                       ("en", "learning_steps: '10x' is not a duration; write it like 10m, 1h or 1d")):
+        result = invoke("practice", "--lang", lang, "-n", "1", input="")
+        assert result.exit_code == 1 and result.stderr.strip().endswith(line), result.stderr

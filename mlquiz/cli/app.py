@@ -16,7 +16,7 @@ from mlquiz import __version__
 from mlquiz.cli.demo import demo_app
 from mlquiz.cli.language import choose_language
 from mlquiz.errors import MlquizError
-from mlquiz.i18n import _, ngettext
+from mlquiz.i18n import _, label, ngettext
 
 
 class MlquizGroup(TyperGroup):
@@ -310,7 +310,7 @@ def _export(fmt: str, out: Path, bank, only, topic, variants, deck_by: str = "ba
 
     result = export(fmt, out, extra_banks=bank or [], only=only or [], topics=topic or [], variants=variants,
                     deck_by=deck_by, lang=lang,
-                    warn=lambda problems: render.print_problems(problems, heading=_("skipped")))
+                    warn=lambda problems: render.print_problems(problems, heading=label("skipped:")))
     line = _("wrote {path}: {items} items from {questions} questions").format(
         path=result.path, items=result.items, questions=result.questions)
     if result.figures:

@@ -34,11 +34,12 @@ def print_error(exc: Exception | str) -> None:
 
 
 def print_problems(problems, *, heading: str, style: str = "yellow") -> None:
+    """One line per problem on stderr after ``heading``, a ``label`` such as ``label("warning:")``."""
     from mlquiz.safetext import terminal as escape
 
     err = console(stderr=True)
     for problem in problems:
-        err.print(f"[{style}]{heading}:[/] {escape(str(problem))}", soft_wrap=True)
+        err.print(f"[{style}]{heading}[/]{escape(str(problem))}", soft_wrap=True)
 
 
 def with_progress(label: str, work, *, quiet: bool = False):
@@ -77,7 +78,7 @@ def bank_list(catalog, as_json: bool, lang: str = "en") -> None:
             by_kind[kind] += 1
     total = sum(b["questions"] for b in banks)
     if catalog.problems:
-        print_problems(catalog.problems, heading=_("skipped"))
+        print_problems(catalog.problems, heading=label("skipped:"))
     if as_json:
         print_json({"banks": banks, "topics": dict(sorted(topics.items())), "types": dict(sorted(by_type.items())),
                     "kinds": by_kind,
@@ -109,8 +110,8 @@ def verify_report(report, as_json: bool) -> None:
     if as_json:
         print_json(report.to_dict())
         return
-    print_problems(report.warnings, heading=_("warning"))
-    print_problems(report.problems, heading=_("error"), style="bold red")
+    print_problems(report.warnings, heading=label("warning:"))
+    print_problems(report.problems, heading=label("error:"), style="bold red")
     table = Table(title="mlquiz verify", caption=_("checks: demo values recomputed; unverified: numeric "
                                                     "literals no demo backs"))
     for column in (_("bank"), _("questions"), _("variants"), _("checks"), _("unverified"), _("problems")):
@@ -149,7 +150,7 @@ def demo_list(as_json: bool) -> None:
     from mlquiz.safetext import terminal as escape
 
     demos = registry.all_demos()
-    print_problems([message for _name, message in registry.plugin_problems()], heading="skipped")
+    print_problems([message for _name, message in registry.plugin_problems()], heading=label("skipped:"))
     if as_json:
         print_json([{"name": d.name, "title": d.title, "summary": d.summary, "topics": list(d.topics),
                      "params": [p.name for p in d.params], "outputs": list(d.outputs)} for d in demos.values()])
@@ -372,7 +373,7 @@ class TerminalUI:
         self.out.print(f"[dim]{escape(note)}[/]")
 
     def skipped(self, problems) -> None:
-        print_problems(problems, heading=_("skipped"))
+        print_problems(problems, heading=label("skipped:"))
 
     def show_hint(self, item) -> None:
         from mlquiz.safetext import terminal as escape
@@ -713,8 +714,8 @@ def stats_report(stats, as_json: bool) -> None:
     from mlquiz.safetext import terminal as escape
 
     if stats.skipped:
-        print_problems(stats.skipped, heading=_("skipped"))
-    print_problems(stats.notes, heading=_("warning"))
+        print_problems(stats.skipped, heading=label("skipped:"))
+    print_problems(stats.notes, heading=label("warning:"))
     if as_json:
         print_json(stats.to_dict())
         return

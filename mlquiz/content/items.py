@@ -12,6 +12,7 @@ from functools import cached_property
 
 from mlquiz.content.model import DEFAULT_REL_TOL, DemoRef, Question, Tolerance, question_languages, resolve_params
 from mlquiz.errors import MlquizError
+from mlquiz.i18n import msg
 from mlquiz.content.numbers import format_number
 from mlquiz.content.templates import fill
 
@@ -127,7 +128,7 @@ def demo_value(ref: DemoRef, variant: dict, *, cached: bool = True):
     try:
         value = registry.lookup(result, key)
     except KeyError:
-        raise DemoValueError(f"demo {ref.demo!r} gives no value at key {key!r}") from None
+        raise DemoValueError(msg("demo {demo} gives no value at key {key}", demo=repr(ref.demo), key=repr(key))) from None
     if use_cache:
         cache.put_value(registry.demo_fingerprint(), ref.demo, params, key, value)
     return value
@@ -142,8 +143,9 @@ def numeric_value(ref: DemoRef, variant: dict, *, cached: bool = True) -> float 
     value = demo_value(ref, variant, cached=cached)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(min(
             abs(value), 1e309) if isinstance(value, int) else value)):
-        shown = "NaN (or no value)" if value is None else repr(value)[:80]
-        raise DemoValueError(f"demo {ref.demo!r} key {ref.key!r} is {shown}, not a finite number")
+        shown = msg("NaN (or no value)") if value is None else repr(value)[:80]
+        raise DemoValueError(msg("demo {demo} key {key} is {value}, not a finite number", demo=repr(ref.demo),
+                                 key=repr(ref.key), value=shown))
     return value
 
 

@@ -317,7 +317,8 @@ def read_spec(name: str, module: str, path: Path) -> DemoSpec:
     if re.search(r"^SNIPPETS\s*=", source, re.M):  # only code-snippet demos pay for a full parse
         snippets = _literal(ast.parse(source, filename=str(path)), "SNIPPETS", path, name) or {}
     if not isinstance(snippets, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in snippets.items()):
-        raise MlquizError(f"{path}: demo {name!r}: SNIPPETS must be a literal dict of name: code text")
+        raise MlquizError(msg("{path}: demo {name}: SNIPPETS must be a literal dict of name: code text", path=path,
+                               name=repr(name)))
     spec = spec_from_meta(name, module, meta, str(path), ast.get_docstring(tree) or "", has_figure)
     return dataclasses.replace(spec, snippets={k: v.strip("\n") for k, v in snippets.items()})
 
@@ -331,7 +332,8 @@ def _literal(tree: ast.Module, variable: str, path: Path, name: str):
     try:
         return ast.literal_eval(node)
     except ValueError:
-        raise MlquizError(f"{path}:{node.lineno}: demo {name!r}: {variable} must be a literal (no names or calls)") from None
+        raise MlquizError(msg("{path}:{line}: demo {name}: {variable} must be a literal (no names or calls)", path=path,
+                               line=node.lineno, name=repr(name), variable=variable)) from None
 
 
 def spec_from_meta(name: str, module: str, meta: dict, where: str, claim: str = "",

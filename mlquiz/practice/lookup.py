@@ -78,7 +78,8 @@ def reset(plan: ResetPlan, now: datetime) -> Path | None:
         backup = store.path.with_name(f"progress-before-reset-{now.strftime('%Y%m%dT%H%M%S')}.db")
         store.forget(plan.question_ids, backup)
     except OSError as exc:
-        raise MlquizError(f"{store.path}: cannot reset ({exc}); nothing was forgotten") from None
+        raise MlquizError(_("{path}: cannot reset ({reason}); nothing was forgotten").format(path=store.path,
+                                                                                             reason=exc)) from None
     finally:
         store.close()
     return backup
