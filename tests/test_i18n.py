@@ -750,7 +750,7 @@ def test_demo_input_in_a_variant_none_and_where_a_key_is_unknown_in_chinese_and_
     flat = " ".join(chinese.output.split())
     assert "--layers 0 超出范围" in flat and "（变体 {'layers': 0}）" in flat, chinese.output
     assert "它的代码片段：无" in flat, chinese.output
-    assert "numeric 题 中有未知的键 'extra'" in flat, chinese.output
+    assert "numeric 题中有未知的键 'extra'" in flat, chinese.output
     data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
     messages = [p["message"] for p in data["problems"]]
     assert any(m.startswith("--layers 0 is out of range; ") and m.endswith(" (variant {'layers': 0})")
@@ -777,3 +777,12 @@ def test_demo_values_and_settings_durations_in_chinese_and_english_in_json(tmp_p
                        ("en", "learning_steps: '10x' is not a duration; write it like 10m, 1h or 1d")):
         result = invoke("practice", "--lang", lang, "-n", "1", input="")
         assert result.exit_code == 1 and result.stderr.strip().endswith(line), result.stderr
+
+
+def test_a_question_without_an_id_is_named_by_its_place_in_chinese_and_english_in_json(tmp_path):
+    flat, messages = verify_in_both_forms(
+        tmp_path, "- topic: rnn\n  difficulty: easy\n  type: numeric\n  prompt: p\n  explanation: x\n  answer: 1\n")
+    assert "第 1 题: 缺少必需的键 'id'" in flat, flat
+    bank = tmp_path / "broken.yaml"
+    data = json.loads(invoke("verify", "--lang", "zh", "--json", bank).output)
+    assert [(p["question"], p["message"]) for p in data["problems"]] == [("question 1", "missing required key 'id'")]

@@ -21,8 +21,9 @@ from mlquiz.content.loading import (
 from mlquiz.errors import MlquizError
 
 ENTRY_POINT_GROUP = "mlquiz.banks"
-# part of a parsed bank's cache key: bump it when the checker reads a bank differently (2: languages)
-CHECKS_REVISION = "/checks-2"
+# part of a parsed bank's cache key: bump it when the checker reads a bank differently (2: languages,
+# 3: a question without an id is named in the interface language)
+CHECKS_REVISION = "/checks-3"
 # what a cached bank may be built from: data classes only, never arbitrary objects
 CACHED_CLASSES = {cls.__name__: cls for cls in (model.Bank, model.Question, model.DemoRef, model.Tolerance,
                                                  model.CodeRef, model.Problem)}

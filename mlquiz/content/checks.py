@@ -162,7 +162,7 @@ class BankChecker:
                                   "explanation"))
             return None
         raw_id = item.get("id")
-        self.qid = raw_id if isinstance(raw_id, str) and raw_id else f"question {path[-1] + 1}"
+        self.qid = raw_id if isinstance(raw_id, str) and raw_id else msg("question {number}", number=path[-1] + 1)
         before = len(self.problems)
         qid = self.ident(item, path, "id")
         qtype = item.get("type")

@@ -50,12 +50,17 @@ class Problem:
     question: str | None
     message: str  # in the language it was found in (what the screen shows)
     english: str | None = None  # the same in English, where ``message`` is in another language
+    question_english: str | None = None  # a question without an id is named by its place: "question 3", 第 3 题
 
     def __post_init__(self) -> None:
         # a Message (i18n.msg) carries its English: keep both as plain strings, which the caches can store
         if self.english is None and getattr(self.message, "english", None) not in (None, str(self.message)):
             object.__setattr__(self, "english", self.message.english)
         object.__setattr__(self, "message", str(self.message))
+        if self.question is not None:
+            if self.question_english is None and getattr(self.question, "english", None) not in (None, str(self.question)):
+                object.__setattr__(self, "question_english", self.question.english)
+            object.__setattr__(self, "question", str(self.question))
 
     def __str__(self) -> str:
         who = f"{self.question}: " if self.question else ""
@@ -64,7 +69,7 @@ class Problem:
     def to_dict(self) -> dict:
         """For ``--json``: the message in English whatever the language, so a script can match on it."""
         return {"file": self.file, "line": self.line, "column": self.column,
-                "question": self.question, "message": self.english or self.message}
+                "question": self.question_english or self.question, "message": self.english or self.message}
 
 
 @dataclass(frozen=True)
