@@ -1,8 +1,8 @@
 """The message catalog kept in step with the code: ``python -m mlquiz.i18n_extract``.
 
 Reads every ``_("...")``, ``N_("...")``, ``msg("...", field=...)``, ``label("...")``, ``pgettext("context", "...")`` and ``ngettext("...", "...", n)`` in the package with ast,
-and in the built-in demos (the checkout's top-level ``demos/`` folder: their labels, and the ``title`` of each
-demo's ``META``, which ``mlquiz demo NAME`` shows as its heading), writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
+and in the built-in demos (the checkout's top-level ``demos/`` folder: their labels, and the ``title`` and ``summary`` of each
+demo's ``META``), writes the template ``locale/mlquiz.pot``, and merges it into each ``locale/LANG/LC_MESSAGES/mlquiz.po``
 as ``msgmerge`` would: translations kept, new messages added untranslated, messages the code no longer
 has dropped. ``--check`` changes nothing and exits 1 if a file is out of date (the tests run it).
 Only the standard library: Poedit, Lokalize and the gettext tools read and write the same files.
@@ -33,7 +33,7 @@ FIELD = re.compile(r"(?<!\{)\{([a-z_][a-z0-9_]*)\}(?!\})")
 def messages(root: Path = PACKAGE, demos: Path | None = None) -> dict:
     """msgid (or (singular, plural)) -> the places it is used, in the order first met.
 
-    ``demos`` (by default the checkout's ``demos/`` next to the package) is read too: its marks and META titles.
+    ``demos`` (by default the checkout's ``demos/`` next to the package) is read too: its marks and META titles and summaries.
     """
     found: dict = {}
     if demos is None and root == PACKAGE and DEMOS.is_dir():
@@ -44,9 +44,8 @@ def messages(root: Path = PACKAGE, demos: Path | None = None) -> dict:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         where = path.relative_to(root.parent if path.is_relative_to(root) else demos.parent).as_posix()
         if demos is not None and path.parent == demos:
-            title = _meta_title(tree)
-            if title is not None:
-                found.setdefault(title[0], []).append((where, title[1]))
+            for text, line in _meta_texts(tree):
+                found.setdefault(text, []).append((where, line))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -66,16 +65,16 @@ def messages(root: Path = PACKAGE, demos: Path | None = None) -> dict:
     return {key: [f"{path}:{line}" for path, line in places] for key, places in ordered}
 
 
-def _meta_title(tree: ast.Module) -> tuple[str, int] | None:
-    """A demo's ``META["title"]`` and its line, read from the literal as the registry reads it."""
+def _meta_texts(tree: ast.Module) -> list[tuple[str, int]]:
+    """A demo's ``META["title"]`` and ``META["summary"]`` with their lines, read from the literal as the registry reads
+    it: ``mlquiz demo NAME`` shows the title as its heading, ``mlquiz demo`` lists the summaries."""
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "META" for t in node.targets) \
                 and isinstance(node.value, ast.Dict):
-            for key, value in zip(node.value.keys, node.value.values):
-                if isinstance(key, ast.Constant) and key.value == "title" and isinstance(value, ast.Constant) \
-                        and isinstance(value.value, str):
-                    return value.value, value.lineno
-    return None
+            return [(value.value, value.lineno) for key, value in zip(node.value.keys, node.value.values)
+                    if isinstance(key, ast.Constant) and key.value in ("title", "summary")
+                    and isinstance(value, ast.Constant) and isinstance(value.value, str)]
+    return []
 
 
 def fields(text: str) -> set[str]:

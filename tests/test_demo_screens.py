@@ -156,3 +156,20 @@ def test_a_bad_plot_file_is_one_line_in_the_chosen_language():
     result = CliRunner().invoke(app, ["demo", "dead-relu", "--plot", "chart.txt", "--lang", "zh"])
     assert result.exit_code == 1
     assert result.stderr == "错误：--plot chart.txt：请使用以 .png, .svg, .pdf 结尾的文件名\n"
+
+
+def test_the_demo_list_shows_each_summary_in_the_chosen_language():
+    from typer.testing import CliRunner
+
+    from mlquiz.cli.app import app
+    from mlquiz.demokit import registry
+
+    runner = CliRunner()
+    english = " ".join(runner.invoke(app, ["demo"], env={"COLUMNS": "200", "MLQUIZ_LANG": "en"}).output.split())
+    chinese = runner.invoke(app, ["--lang", "zh", "demo"], env={"COLUMNS": "200"}).output
+    flat = " ".join(chinese.split())
+    for demo in registry.all_demos().values():
+        assert demo.summary in english
+        assert demo.summary not in flat, f"{demo.name}: its summary is English under --lang zh"
+        row = next(line for line in chinese.splitlines() if f" {demo.name} " in line)
+        assert has_chinese(row), row

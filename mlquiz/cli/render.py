@@ -160,9 +160,8 @@ def demo_list(as_json: bool) -> None:
                                  len(demos)).format(n=len(demos), usage="mlquiz demo NAME [--json]"))
     table.add_column(_("demo"), style="cyan", no_wrap=True)
     table.add_column(_("shows"))
-    for demo in demos.values():  # summaries have no translation: another language shows the translated title
-        title = _(demo.title)
-        table.add_row(escape(demo.name), escape(title if title != demo.title else demo.summary))
+    for demo in demos.values():  # a built-in demo's summary is in the catalog; a plugin's shows as written
+        table.add_row(escape(demo.name), escape(_(demo.summary)))
     console().print(table)
 
 
