@@ -373,3 +373,20 @@ def test_a_version_1_store_gains_the_step_columns_and_keeps_its_reviews(tmp_path
     db.close()
     migrated = sqlite3.connect(Store(path).path)
     assert migrated.execute("SELECT question_id, steps_right, steps_total FROM reviews").fetchall() == [("q", None, None)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from([None, 0, 1]), st.integers(1, 4)),
+                max_size=30))
+def test_last_results_is_each_questions_latest_review(tmp_path_factory, reviews):
+    """Against a direct walk over the rows in id order: the latest review of each question decides."""
+    store = Store(tmp_path_factory.mktemp("last") / "progress.db")
+    store.db.executemany("INSERT INTO reviews (question_id, topic, variant, rating, correct, response, reviewed_at, "
+                         "duration_ms, session, card_before) VALUES (?, 't', 0, ?, ?, 'x', ?, 1, 's', NULL)",
+                         [(qid, rating, correct, (T0 + timedelta(minutes=i)).isoformat())
+                          for i, (qid, correct, rating) in enumerate(reviews)])
+    expected = {}
+    for qid, correct, rating in reviews:
+        expected[qid] = bool(correct) if correct is not None else rating > 1
+    assert store.last_results() == expected
+    store.close()
