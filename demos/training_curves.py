@@ -504,14 +504,10 @@ def _sci(value) -> str:
     return f"{value:.3g}" if 1e-3 <= abs(value) < 1e5 or value == 0 else f"{value:.1e}"
 
 
-def _untranslated(message: str) -> str:
-    return message
-
-
-def _pattern_and_diagnosis(case: str, s: dict, _=_untranslated) -> tuple[str, str]:
+def _pattern_and_diagnosis(case: str, s: dict, _=N_) -> tuple[str, str]:
     """The pattern (an English name; the screen translates it) and the diagnosis sentence, built from the summary
-    ``s``: in English for the result's data, or with ``_`` = i18n's ``_`` in the interface language, from the same
-    numbers."""
+    ``s``: in English for the result's data (``N_`` leaves a message as it is), or with ``_`` = i18n's ``_`` in the
+    interface language, from the same numbers."""
     if case in ("diverging-lr", "good-lr"):
         bound = _("lr {lr} {relation} 2/L = {critical} (L = {curvature}, the largest curvature)").format(
             lr=f"{s['lr']:g}", relation=">" if s["lr"] > s["critical_lr"] else "<=", critical=f"{s['critical_lr']:.3g}",

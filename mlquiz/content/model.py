@@ -54,13 +54,13 @@ class Problem:
 
     def __post_init__(self) -> None:
         # a Message (i18n.msg) carries its English: keep both as plain strings, which the caches can store
-        if self.english is None and getattr(self.message, "english", None) not in (None, str(self.message)):
-            object.__setattr__(self, "english", self.message.english)
-        object.__setattr__(self, "message", str(self.message))
-        if self.question is not None:
-            if self.question_english is None and getattr(self.question, "english", None) not in (None, str(self.question)):
-                object.__setattr__(self, "question_english", self.question.english)
-            object.__setattr__(self, "question", str(self.question))
+        for shown, english in (("message", "english"), ("question", "question_english")):
+            value = getattr(self, shown)
+            if value is None:
+                continue
+            if getattr(self, english) is None and getattr(value, "english", None) not in (None, str(value)):
+                object.__setattr__(self, english, value.english)
+            object.__setattr__(self, shown, str(value))
 
     def __str__(self) -> str:
         who = f"{self.question}: " if self.question else ""
